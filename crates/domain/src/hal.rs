@@ -90,20 +90,27 @@ pub struct ReporteeConversionRequest {
 }
 
 fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, DecodeError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(de).map_err(|e| DecodeError {
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })?;
-    // Trailing garbage after the document is an error too, as in `serde_json::from_slice`.
-    let mut de = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
-    let _ = de.next();
-    match de.next() {
-        None => Ok(value),
-        Some(_) => Err(DecodeError {
-            path: ".".into(),
-            message: "trailing characters after the JSON document".into(),
-        }),
+    // The happy path decodes without path tracking: `serde_path_to_error` wraps every value
+    // and costs about a fifth of the decode time. Only when decoding fails is the body decoded
+    // again with tracking, to name the path that failed.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let fast = T::deserialize(&mut de).and_then(|value| de.end().map(|()| value));
+    match fast {
+        Ok(value) => Ok(value),
+        Err(plain) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => Err(DecodeError {
+                    path: e.path().to_string(),
+                    message: e.inner().to_string(),
+                }),
+                // The value decoded, so what failed was the check for trailing characters.
+                Ok(_) => Err(DecodeError {
+                    path: ".".into(),
+                    message: plain.to_string(),
+                }),
+            }
+        }
     }
 }
 
