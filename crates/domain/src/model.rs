@@ -559,8 +559,9 @@ impl fmt::Debug for Receiver {
 /// One right to delegate: only what the POST body carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RightRequest {
-    /// A single message, for message rights.
-    #[serde(rename = "MessageID", alias = "MessageId", alias = "messageId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number")]
+    /// A single message, for message rights. Kept as text; it is written as a JSON number
+    /// when it is one, as in the documented POST samples (`"MessageID": 64`).
+    #[serde(rename = "MessageID", alias = "MessageId", alias = "messageId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number", serialize_with = "opt_number_if_numeric")]
     pub message_id: Option<String>,
     /// A system resource, for system-resource rights.
     #[serde(rename = "SystemResourceID", alias = "SystemResourceId", alias = "systemResourceId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number")]
@@ -624,6 +625,19 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Writes text that is the canonical form of a non-negative integer (`64`, not `064` or `+64`)
+/// as a JSON number and anything else as a string, so that a number decoded by
+/// [`opt_string_or_number`] goes back on the wire as the number it was.
+fn opt_number_if_numeric<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match value.as_deref() {
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if n.to_string() == text => s.serialize_u64(n),
+            _ => s.serialize_str(text),
+        },
+        None => s.serialize_none(),
+    }
 }
 
 /// Accepts a string or a number and keeps it as text (MessageID is both, depending on the page).
