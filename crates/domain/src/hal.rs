@@ -22,8 +22,8 @@ use serde::{
 use crate::{
     id::{Fnr, OrgNumber, ReporteeId},
     model::{
-        DelegationRequest, Links, MaskedSsn, Receiver, Reportee, Right, RightHolder,
-        RightRequest, Role, RoleRequest, null_as_default,
+        DelegationRequest, Links, MaskedSsn, Receiver, Reportee, Right, RightHolder, RightRequest,
+        Role, RoleRequest, null_as_default,
     },
     party::ReporteeQuery,
 };
@@ -76,7 +76,11 @@ pub enum EmbeddedCasing {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct ReporteeConversionRequest {
     /// A person's fødselsnummer.
-    #[serde(rename = "SocialSecurityNumber", alias = "socialSecurityNumber", default)]
+    #[serde(
+        rename = "SocialSecurityNumber",
+        alias = "socialSecurityNumber",
+        default
+    )]
     pub social_security_number: Option<String>,
     /// A person's last name.
     #[serde(rename = "LastName", alias = "lastName", default)]
@@ -366,7 +370,12 @@ struct Collection<T> {
 
 #[derive(Deserialize)]
 struct RightHolderWire {
-    #[serde(rename = "RightHolderId", alias = "RightHolderID", alias = "rightHolderId", default)]
+    #[serde(
+        rename = "RightHolderId",
+        alias = "RightHolderID",
+        alias = "rightHolderId",
+        default
+    )]
     right_holder_id: Option<ReporteeId>,
     #[serde(rename = "Name", alias = "name", default)]
     name: Option<String>,
@@ -374,7 +383,11 @@ struct RightHolderWire {
     last_name: Option<String>,
     #[serde(rename = "UserName", alias = "userName", default)]
     user_name: Option<String>,
-    #[serde(rename = "SocialSecurityNumber", alias = "socialSecurityNumber", default)]
+    #[serde(
+        rename = "SocialSecurityNumber",
+        alias = "socialSecurityNumber",
+        default
+    )]
     social_security_number: Option<MaskedSsn>,
     #[serde(rename = "OrganizationNumber", alias = "organizationNumber", default)]
     organization_number: Option<String>,
@@ -392,10 +405,7 @@ impl From<RightHolderWire> for RightHolder {
     fn from(w: RightHolderWire) -> Self {
         let has_roles = w.roles.is_some();
         let has_rights = w.rights.is_some();
-        let (roles, roles_links) = w
-            .roles
-            .map(|c| (c.embedded.0, c.links))
-            .unwrap_or_default();
+        let (roles, roles_links) = w.roles.map(|c| (c.embedded.0, c.links)).unwrap_or_default();
         let (rights, rights_links) = w
             .rights
             .map(|c| (c.embedded.0, c.links))
@@ -473,15 +483,29 @@ impl Serialize for RightHolderRef<'_> {
 
 #[derive(Deserialize, Default)]
 struct DelegationEmbeddedWire {
-    #[serde(rename = "Rights", alias = "rights", default, deserialize_with = "null_as_default")]
+    #[serde(
+        rename = "Rights",
+        alias = "rights",
+        default,
+        deserialize_with = "null_as_default"
+    )]
     rights: Vec<RightRequest>,
-    #[serde(rename = "Roles", alias = "roles", default, deserialize_with = "null_as_default")]
+    #[serde(
+        rename = "Roles",
+        alias = "roles",
+        default,
+        deserialize_with = "null_as_default"
+    )]
     roles: Vec<RoleRequest>,
 }
 
 #[derive(Deserialize)]
 struct DelegationRequestWire {
-    #[serde(rename = "SocialSecurityNumber", alias = "socialSecurityNumber", default)]
+    #[serde(
+        rename = "SocialSecurityNumber",
+        alias = "socialSecurityNumber",
+        default
+    )]
     social_security_number: Option<String>,
     #[serde(rename = "LastName", alias = "lastName", default)]
     last_name: Option<String>,
@@ -509,7 +533,10 @@ impl TryFrom<DelegationRequestWire> for DelegationRequest {
             Receiver::Person {
                 ssn,
                 last_name: w.last_name.ok_or_else(|| {
-                    missing("LastName", "a person receiver needs LastName with SocialSecurityNumber")
+                    missing(
+                        "LastName",
+                        "a person receiver needs LastName with SocialSecurityNumber",
+                    )
                 })?,
             }
         } else if let Some(user_name) = w.user_name {
@@ -526,7 +553,10 @@ impl TryFrom<DelegationRequestWire> for DelegationRequest {
             Receiver::Organisation {
                 org,
                 name: w.name.ok_or_else(|| {
-                    missing("Name", "an organisation receiver needs Name with OrganizationNumber")
+                    missing(
+                        "Name",
+                        "an organisation receiver needs Name with OrganizationNumber",
+                    )
                 })?,
             }
         } else {
@@ -631,8 +661,8 @@ mod tests {
     fn delegation_request_needs_a_receiver() {
         let err = decode_delegation_request(br#"{"_embedded":{"rights":[]}}"#).unwrap_err();
         assert!(err.message.contains("no receiver"));
-        let err = decode_delegation_request(br#"{"SocialSecurityNumber":"26899299344"}"#)
-            .unwrap_err();
+        let err =
+            decode_delegation_request(br#"{"SocialSecurityNumber":"26899299344"}"#).unwrap_err();
         assert_eq!(err.path, "LastName");
     }
 }

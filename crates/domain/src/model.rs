@@ -297,52 +297,133 @@ impl<'de> Deserialize<'de> for MaskedSsn {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Right {
     /// The right's id; the `authzRuleId` used to delete it. Absent in requests.
-    #[serde(rename = "RightID", alias = "RightId", alias = "rightId", alias = "rightID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RightID",
+        alias = "RightId",
+        alias = "rightId",
+        alias = "rightID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub right_id: Option<RightId>,
     /// What the right is on.
-    #[serde(rename = "RightType", alias = "rightType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RightType",
+        alias = "rightType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub right_type: Option<RightType>,
     /// The system resource, for `SystemResource` rights.
-    #[serde(rename = "SystemResourceID", alias = "SystemResourceId", alias = "systemResourceId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number")]
+    #[serde(
+        rename = "SystemResourceID",
+        alias = "SystemResourceId",
+        alias = "systemResourceId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub system_resource_id: Option<String>,
     /// The service code, for `Service` rights.
-    #[serde(rename = "ServiceCode", alias = "serviceCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceCode",
+        alias = "serviceCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_code: Option<ServiceCode>,
     /// The service edition, for `Service` rights.
-    #[serde(rename = "ServiceEditionCode", alias = "serviceEditionCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceEditionCode",
+        alias = "serviceEditionCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_edition_code: Option<ServiceEditionCode>,
     /// The service owner's name.
-    #[serde(rename = "ServiceOwner", alias = "serviceOwner", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceOwner",
+        alias = "serviceOwner",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_owner: Option<String>,
     /// The service owner's code, e.g. `SKD`.
-    #[serde(rename = "ServiceOwnerCode", alias = "serviceOwnerCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceOwnerCode",
+        alias = "serviceOwnerCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_owner_code: Option<String>,
     /// The message, for `Message` rights (a string in GET samples, a number in POST samples).
-    #[serde(rename = "MessageID", alias = "MessageId", alias = "messageId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number")]
+    #[serde(
+        rename = "MessageID",
+        alias = "MessageId",
+        alias = "messageId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub message_id: Option<String>,
     /// Who delegated the right.
-    #[serde(rename = "Delegator", alias = "delegator", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Delegator",
+        alias = "delegator",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delegator: Option<String>,
     /// When the right was delegated, as the server wrote it (local time, no offset).
-    #[serde(rename = "DelegatedTime", alias = "delegatedTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DelegatedTime",
+        alias = "delegatedTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delegated_time: Option<String>,
     /// The operation the right allows.
     #[serde(rename = "Action", alias = "action")]
     pub action: Action,
     /// How the holder got the right.
-    #[serde(rename = "RightSourceType", alias = "rightSourceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RightSourceType",
+        alias = "rightSourceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub right_source_type: Option<RightSourceType>,
     /// Whether the holder may delegate the right further.
-    #[serde(rename = "IsDelegatable", alias = "isDelegatable", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "IsDelegatable",
+        alias = "isDelegatable",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_delegatable: Option<bool>,
     /// When a time-limited right expires.
-    #[serde(rename = "ValidToDate", alias = "validToDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ValidToDate",
+        alias = "validToDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub valid_to_date: Option<String>,
     /// Whether the right comes from a consent delegation.
-    #[serde(rename = "IsConsentDelegation", alias = "isConsentDelegation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "IsConsentDelegation",
+        alias = "isConsentDelegation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_consent_delegation: Option<bool>,
     /// HAL links of this item.
-    #[serde(rename = "_links", default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub links: Links,
 }
 
@@ -386,31 +467,78 @@ impl Right {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     /// The assignment's id; the `roleId` used to delete it. Absent for synthetic entries.
-    #[serde(rename = "RoleId", alias = "RoleID", alias = "roleId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RoleId",
+        alias = "RoleID",
+        alias = "roleId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub role_id: Option<RoleId>,
     /// The kind of role.
-    #[serde(rename = "RoleType", alias = "roleType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RoleType",
+        alias = "roleType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub role_type: Option<RoleType>,
     /// The role definition.
-    #[serde(rename = "RoleDefinitionId", alias = "RoleDefinitionID", alias = "roleDefinitionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RoleDefinitionId",
+        alias = "RoleDefinitionID",
+        alias = "roleDefinitionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub role_definition_id: Option<RoleDefinitionId>,
     /// The localised role name.
-    #[serde(rename = "RoleName", alias = "roleName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RoleName",
+        alias = "roleName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub role_name: Option<String>,
     /// The localised role description.
-    #[serde(rename = "RoleDescription", alias = "roleDescription", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RoleDescription",
+        alias = "roleDescription",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub role_description: Option<String>,
     /// Who delegated the role.
-    #[serde(rename = "Delegator", alias = "delegator", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Delegator",
+        alias = "delegator",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delegator: Option<String>,
     /// When the role was delegated, as the server wrote it.
-    #[serde(rename = "DelegatedTime", alias = "delegatedTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DelegatedTime",
+        alias = "delegatedTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delegated_time: Option<String>,
     /// The role definition's short code, e.g. `UTINN`.
-    #[serde(rename = "RoleDefinitionCode", alias = "roleDefinitionCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RoleDefinitionCode",
+        alias = "roleDefinitionCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub role_definition_code: Option<String>,
     /// HAL links of this item (`roledefinition`).
-    #[serde(rename = "_links", default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub links: Links,
 }
 
@@ -460,31 +588,77 @@ pub struct Reportee {
     #[serde(rename = "ReporteeId", alias = "ReporteeID", alias = "reporteeId")]
     pub reportee_id: ReporteeId,
     /// The Altinn 3 party UUID, in newer responses.
-    #[serde(rename = "PartyUUID", alias = "PartyUuid", alias = "partyUuid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PartyUUID",
+        alias = "PartyUuid",
+        alias = "partyUuid",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub party_uuid: Option<Uuid>,
     /// Full name ("LASTNAME FIRSTNAME" for persons).
-    #[serde(rename = "Name", alias = "name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Name",
+        alias = "name",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// Person, Enterprise or Business.
-    #[serde(rename = "Type", alias = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Type",
+        alias = "type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reportee_type: Option<ReporteeType>,
     /// Persons only; masked on the way in.
-    #[serde(rename = "SocialSecurityNumber", alias = "socialSecurityNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SocialSecurityNumber",
+        alias = "socialSecurityNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub social_security_number: Option<MaskedSsn>,
     /// Organisations only.
-    #[serde(rename = "OrganizationNumber", alias = "organizationNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OrganizationNumber",
+        alias = "organizationNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub organization_number: Option<String>,
     /// The parent unit, for sub-units.
-    #[serde(rename = "ParentOrganizationNumber", alias = "parentOrganizationNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ParentOrganizationNumber",
+        alias = "parentOrganizationNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_organization_number: Option<String>,
     /// e.g. `AS`, `BEDR`.
-    #[serde(rename = "OrganizationForm", alias = "organizationForm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OrganizationForm",
+        alias = "organizationForm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub organization_form: Option<String>,
     /// e.g. `Active`.
-    #[serde(rename = "Status", alias = "status", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Status",
+        alias = "status",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<String>,
     /// HAL links (`self`, `messages`) in reportee lists.
-    #[serde(rename = "_links", default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub links: Links,
 }
 
@@ -561,16 +735,41 @@ impl fmt::Debug for Receiver {
 pub struct RightRequest {
     /// A single message, for message rights. Kept as text; it is written as a JSON number
     /// when it is one, as in the documented POST samples (`"MessageID": 64`).
-    #[serde(rename = "MessageID", alias = "MessageId", alias = "messageId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number", serialize_with = "opt_number_if_numeric")]
+    #[serde(
+        rename = "MessageID",
+        alias = "MessageId",
+        alias = "messageId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_string_or_number",
+        serialize_with = "opt_number_if_numeric"
+    )]
     pub message_id: Option<String>,
     /// A system resource, for system-resource rights.
-    #[serde(rename = "SystemResourceID", alias = "SystemResourceId", alias = "systemResourceId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string_or_number")]
+    #[serde(
+        rename = "SystemResourceID",
+        alias = "SystemResourceId",
+        alias = "systemResourceId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_string_or_number"
+    )]
     pub system_resource_id: Option<String>,
     /// The service code.
-    #[serde(rename = "ServiceCode", alias = "serviceCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceCode",
+        alias = "serviceCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_code: Option<ServiceCode>,
     /// The service edition.
-    #[serde(rename = "ServiceEditionCode", alias = "serviceEditionCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ServiceEditionCode",
+        alias = "serviceEditionCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_edition_code: Option<ServiceEditionCode>,
     /// The operation.
     #[serde(rename = "Action", alias = "action")]
@@ -594,7 +793,11 @@ impl RightRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RoleRequest {
     /// The role definition to delegate.
-    #[serde(rename = "RoleDefinitionId", alias = "RoleDefinitionID", alias = "roleDefinitionId")]
+    #[serde(
+        rename = "RoleDefinitionId",
+        alias = "RoleDefinitionID",
+        alias = "roleDefinitionId"
+    )]
     pub role_definition_id: RoleDefinitionId,
 }
 

@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn debug_is_redacted() {
         assert_eq!(format!("{:?}", ApiKey::new("k-123")), "ApiKey([redacted])");
-        assert_eq!(format!("{:?}", Password::new("hunter2")), "Password([redacted])");
+        assert_eq!(
+            format!("{:?}", Password::new("hunter2")),
+            "Password([redacted])"
+        );
         let token = AltinnToken {
             token: SecretText::new("eyJhbGciOi.secret.sig"),
             expires_at: SystemTime::UNIX_EPOCH,

@@ -19,13 +19,13 @@ impl ReporteeId {
     /// Parses a reportee id.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let what = "ReporteeId";
-        let rest = s
-            .strip_prefix('r')
-            .or_else(|| s.strip_prefix('R'))
-            .ok_or(IdError::Characters {
-                what,
-                allowed: "'r' followed by digits",
-            })?;
+        let rest =
+            s.strip_prefix('r')
+                .or_else(|| s.strip_prefix('R'))
+                .ok_or(IdError::Characters {
+                    what,
+                    allowed: "'r' followed by digits",
+                })?;
         if rest.is_empty() {
             return Err(IdError::Empty { what });
         }

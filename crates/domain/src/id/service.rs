@@ -162,12 +162,13 @@ impl<'de> Deserialize<'de> for ServiceEditionCode {
                 f.write_str("a service edition code as a number or a string of digits")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<ServiceEditionCode, E> {
-                let n = u32::try_from(v).map_err(|_| E::custom("service edition code too large"))?;
+                let n =
+                    u32::try_from(v).map_err(|_| E::custom("service edition code too large"))?;
                 ServiceEditionCode::new(n).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<ServiceEditionCode, E> {
-                let n = u32::try_from(v)
-                    .map_err(|_| E::custom("service edition code out of range"))?;
+                let n =
+                    u32::try_from(v).map_err(|_| E::custom("service edition code out of range"))?;
                 ServiceEditionCode::new(n).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ServiceEditionCode, E> {
