@@ -1,0 +1,483 @@
+//! Presenting results: readable text with tables, or one JSON document for scripts.
+//!
+//! Every result type implements [`Render`]: `Serialize` gives the JSON form and `text` the
+//! human one. Nothing here ever receives a full fødselsnummer or a secret unless the user asked
+//! for a token with `--show-token`.
+
+use std::{
+    fmt::{self, Write as _},
+    time::{Duration, SystemTime},
+};
+
+use serde::Serialize;
+use tilgang_access::{
+    AccessReport, GrantOutcome, GrantStatus, HeldRight, RevokeOutcome, RevokeStatus, Subject,
+};
+use tilgang_domain::Reportee;
+
+use crate::cli::OutputFormat;
+
+/// A result that can be printed.
+pub(crate) trait Render: Serialize {
+    /// The human-readable form, ending in a newline.
+    fn text(&self) -> String;
+}
+
+/// Prints a result to stdout in the chosen format.
+pub(crate) fn print(format: OutputFormat, result: &impl Render) -> anyhow::Result<()> {
+    let out = match format {
+        OutputFormat::Text => result.text(),
+        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(result)?),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+/// A plain table with left-aligned columns.
+#[derive(Debug)]
+pub(crate) struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub(crate) fn new(headers: &[&'static str]) -> Self {
+        Table {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let line = |f: &mut fmt::Formatter<'_>, cells: &mut dyn Iterator<Item = &str>| {
+            let mut text = String::new();
+            for (cell, width) in cells.zip(&widths) {
+                let pad = width.saturating_sub(cell.chars().count());
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad + 2));
+            }
+            writeln!(f, "  {}", text.trim_end())
+        };
+        line(f, &mut self.headers.iter().copied())?;
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        line(f, &mut rule.iter().map(String::as_str))?;
+        for row in &self.rows {
+            line(f, &mut row.iter().map(String::as_str))?;
+        }
+        Ok(())
+    }
+}
+
+fn opt(v: Option<impl fmt::Display>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// RFC 3339 in UTC, to the second.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("@{secs}"))
+}
+
+/// Seconds from `now` until `t` (0 when already past).
+pub(crate) fn seconds_until(t: SystemTime, now: SystemTime) -> u64 {
+    t.duration_since(now).unwrap_or(Duration::ZERO).as_secs()
+}
+
+/// Step 1's result.
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenOutput {
+    /// When the token expires (RFC 3339, UTC).
+    pub(crate) expires_at: String,
+    /// Seconds left.
+    pub(crate) expires_in: u64,
+    /// The scopes Maskinporten says it granted.
+    pub(crate) scopes: Vec<String>,
+    /// The consumer organisation, from the token.
+    pub(crate) consumer: Option<String>,
+    /// The token itself, only with `--show-token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) token: Option<String>,
+}
+
+impl Render for TokenOutput {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Maskinporten access token");
+        let _ = writeln!(
+            s,
+            "  expires:  {} (in {} s)",
+            self.expires_at, self.expires_in
+        );
+        let scopes = if self.scopes.is_empty() {
+            "-".to_owned()
+        } else {
+            self.scopes.join(" ")
+        };
+        let _ = writeln!(s, "  scopes:   {scopes}");
+        let _ = writeln!(s, "  consumer: {}", opt(self.consumer.as_deref()));
+        if let Some(token) = &self.token {
+            let _ = writeln!(s, "  token:    {token}");
+        }
+        s
+    }
+}
+
+/// Step 2's result.
+#[derive(Debug, Serialize)]
+pub(crate) struct ExchangeOutput {
+    /// When the Altinn token expires (RFC 3339, UTC).
+    pub(crate) expires_at: String,
+    /// Seconds left.
+    pub(crate) expires_in: u64,
+    /// Whether an enterprise user was sent along.
+    pub(crate) enterprise_user: Option<String>,
+    /// The token itself, only with `--show-token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) token: Option<String>,
+}
+
+impl Render for ExchangeOutput {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Altinn token (exchanged from Maskinporten)");
+        let _ = writeln!(
+            s,
+            "  expires:         {} (in {} s)",
+            self.expires_at, self.expires_in
+        );
+        let _ = writeln!(
+            s,
+            "  enterprise user: {}",
+            opt(self.enterprise_user.as_deref())
+        );
+        if let Some(token) = &self.token {
+            let _ = writeln!(s, "  token:           {token}");
+        }
+        s
+    }
+}
+
+/// Step 3's result. The fødselsnummer is masked by the domain type already.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReporteeOutput {
+    pub(crate) reportee_id: String,
+    pub(crate) name: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) reportee_type: Option<String>,
+    pub(crate) ssn: Option<String>,
+    pub(crate) organization_number: Option<String>,
+    pub(crate) party_uuid: Option<String>,
+}
+
+impl From<&Reportee> for ReporteeOutput {
+    fn from(r: &Reportee) -> Self {
+        ReporteeOutput {
+            reportee_id: r.reportee_id.to_string(),
+            name: r.name.clone(),
+            reportee_type: r.reportee_type.as_ref().map(ToString::to_string),
+            ssn: r.social_security_number.as_ref().map(ToString::to_string),
+            organization_number: r.organization_number.clone(),
+            party_uuid: r.party_uuid.map(|u| u.to_string()),
+        }
+    }
+}
+
+impl Render for ReporteeOutput {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Reportee {}", self.reportee_id);
+        let _ = writeln!(s, "  name:        {}", opt(self.name.as_deref()));
+        let _ = writeln!(s, "  type:        {}", opt(self.reportee_type.as_deref()));
+        if let Some(ssn) = &self.ssn {
+            let _ = writeln!(s, "  ssn:         {ssn}");
+        }
+        if let Some(org) = &self.organization_number {
+            let _ = writeln!(s, "  org number:  {org}");
+        }
+        if let Some(uuid) = &self.party_uuid {
+            let _ = writeln!(s, "  party uuid:  {uuid}");
+        }
+        s
+    }
+}
+
+fn subject(s: &Subject) -> String {
+    let mut out = s.name.clone().unwrap_or_else(|| "(no name)".into());
+    if let Some(ssn) = &s.ssn {
+        let _ = write!(out, " ({ssn})");
+    }
+    if let Some(org) = &s.organization_number {
+        let _ = write!(out, " (org {org})");
+    }
+    let _ = write!(out, ", reportee {}", s.reportee_id);
+    out
+}
+
+fn rights_table(rights: &[HeldRight]) -> Table {
+    let mut table = Table::new(&["RIGHT ID", "SERVICE", "ACTION", "SOURCE", "REVOCABLE"]);
+    for r in rights {
+        let service = match (&r.service_code, r.service_edition) {
+            (Some(code), Some(ed)) => format!("{code}:{ed}"),
+            (Some(code), None) => code.to_string(),
+            _ => opt(r.right_type.as_ref()),
+        };
+        table.row(vec![
+            opt(r.right_id),
+            service,
+            r.action.to_string(),
+            opt(r.source.as_ref()),
+            if r.revocable { "yes" } else { "no" }.into(),
+        ]);
+    }
+    table
+}
+
+impl Render for AccessReport {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Rights of {} from {}", subject(&self.holder), self.org);
+        if self.rights.is_empty() {
+            let _ = writeln!(s, "  (no rights)");
+        } else {
+            let _ = write!(s, "{}", rights_table(&self.rights));
+        }
+        if !self.roles.is_empty() {
+            let mut roles = Table::new(&["ROLE ID", "CODE", "DEFINITION", "NAME"]);
+            for r in &self.roles {
+                roles.row(vec![
+                    opt(r.role_id),
+                    opt(r.code.as_deref()),
+                    opt(r.role_definition_id),
+                    opt(r.name.as_deref()),
+                ]);
+            }
+            let _ = writeln!(s, "Roles:");
+            let _ = write!(s, "{roles}");
+        }
+        s
+    }
+}
+
+impl Render for GrantOutcome {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Grant to {} from {}: {}",
+            subject(&self.holder),
+            self.org,
+            if self.changed {
+                "changed"
+            } else {
+                "nothing to do"
+            }
+        );
+        let mut table = Table::new(&["SERVICE", "ACTION", "RESULT"]);
+        for r in &self.rights {
+            let result = match &r.status {
+                GrantStatus::Added => "added".to_owned(),
+                GrantStatus::AlreadyHeld { source } => match source {
+                    Some(src) => format!("already held ({src})"),
+                    None => "already held".to_owned(),
+                },
+                _ => "unknown".to_owned(),
+            };
+            table.row(vec![
+                format!("{}:{}", r.right.service_code, r.right.service_edition),
+                r.right.action.to_string(),
+                result,
+            ]);
+        }
+        let _ = write!(s, "{table}");
+        let _ = writeln!(s, "  requests sent: {}", self.requests_sent);
+        s
+    }
+}
+
+impl Render for RevokeOutcome {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Revoke from {} at {}: {}",
+            subject(&self.holder),
+            self.org,
+            if self.changed {
+                "changed"
+            } else {
+                "nothing to do"
+            }
+        );
+        let mut table = Table::new(&["SERVICE", "ACTION", "RESULT"]);
+        for r in &self.rights {
+            let result = match &r.status {
+                RevokeStatus::Removed {
+                    right_ids,
+                    still_held_via_role,
+                } => {
+                    let ids: Vec<String> = right_ids.iter().map(ToString::to_string).collect();
+                    let mut text = format!("removed (right id {})", ids.join(", "));
+                    if *still_held_via_role {
+                        text.push_str("; still held through a role");
+                    }
+                    text
+                }
+                RevokeStatus::NotHeld => "not held".to_owned(),
+                _ => "unknown".to_owned(),
+            };
+            table.row(vec![
+                format!("{}:{}", r.right.service_code, r.right.service_edition),
+                r.right.action.to_string(),
+                result,
+            ]);
+        }
+        let _ = write!(s, "{table}");
+        s
+    }
+}
+
+/// What the demo did: one entry per step.
+#[derive(Debug, Serialize)]
+pub(crate) struct DemoOutput {
+    /// The mock server's address.
+    pub(crate) mock_server: String,
+    /// The steps, in order.
+    pub(crate) steps: Vec<DemoStep>,
+}
+
+/// One step of the demo.
+#[derive(Debug, Serialize)]
+pub(crate) struct DemoStep {
+    /// The step's number (1–6; "show again" repeats 4).
+    pub(crate) step: u8,
+    /// What the step does.
+    pub(crate) title: String,
+    /// The command that does the same outside the demo.
+    pub(crate) command: String,
+    /// The step's result.
+    pub(crate) result: serde_json::Value,
+    /// The text form of the result.
+    #[serde(skip)]
+    pub(crate) text: String,
+}
+
+impl Render for DemoOutput {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Demo against an in-process mock server at {} (default world)\n",
+            self.mock_server
+        );
+        for step in &self.steps {
+            let _ = writeln!(s, "== Step {}: {}", step.step, step.title);
+            let _ = writeln!(s, "   $ {}", step.command);
+            for line in step.text.lines() {
+                let _ = writeln!(s, "   {line}");
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(
+            s,
+            "All steps succeeded. Against the real test environment, configure Maskinporten and \
+             Altinn (see README) and run the same commands with --env test."
+        );
+        s
+    }
+}
+
+/// An error as JSON, for `--output json`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorOutput {
+    /// The error and its causes, outermost first, joined.
+    pub(crate) error: String,
+    /// The exit code.
+    pub(crate) exit_code: u8,
+}
+
+#[cfg(test)]
+mod tests {
+    use tilgang_domain::{Action, MaskedSsn, ReporteeId, RightId, RightSourceType};
+
+    use super::*;
+
+    fn holder() -> Subject {
+        Subject {
+            reportee_id: ReporteeId::parse("r50001234").unwrap(),
+            name: Some("HEIS TESTESEN".into()),
+            ssn: Some(MaskedSsn::new("26899299344")),
+            organization_number: None,
+        }
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let mut t = Table::new(&["A", "LONGER"]);
+        t.row(vec!["wide cell".into(), "x".into()]);
+        let text = t.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "  A          LONGER");
+        assert_eq!(lines[1], "  ---------  ------");
+        assert_eq!(lines[2], "  wide cell  x");
+    }
+
+    #[test]
+    fn report_text_and_json_mask_the_person() {
+        let report = AccessReport {
+            org: "my".into(),
+            holder: holder(),
+            rights: vec![HeldRight {
+                right_id: Some(RightId(42)),
+                right_type: None,
+                service_code: Some("4503".parse().unwrap()),
+                service_edition: Some("2".parse().unwrap()),
+                action: Action::Read,
+                source: Some(RightSourceType::DirectlyDelegatedRights),
+                revocable: true,
+            }],
+            roles: vec![],
+        };
+        let text = report.text();
+        assert!(text.contains("4503:2"), "{text}");
+        assert!(text.contains("268992*****"), "{text}");
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains("26899299344"), "{json}");
+        assert!(json.contains("\"right_id\":42"), "{json}");
+    }
+
+    #[test]
+    fn token_is_hidden_unless_asked_for() {
+        let out = TokenOutput {
+            expires_at: rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(86_400)),
+            expires_in: 119,
+            scopes: vec!["altinn:enduser".into()],
+            consumer: Some("0192:310000000".into()),
+            token: None,
+        };
+        assert_eq!(out.expires_at, "1970-01-02T00:00:00Z");
+        let json = serde_json::to_value(&out).unwrap();
+        assert!(json.get("token").is_none());
+        assert!(!out.text().contains("token:"));
+    }
+}
