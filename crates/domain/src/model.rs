@@ -245,9 +245,15 @@ int_id!(
 pub struct MaskedSsn(String);
 
 impl MaskedSsn {
-    /// Masks a value: keeps at most the first six characters and appends `*****`.
+    /// Masks a value: keeps at most the first six characters, without the `*` they may end
+    /// in, and appends `*****`.
+    ///
+    /// Dropping the trailing `*` makes masking idempotent, so a value that is already masked
+    /// (`268992*****`, but also a short one such as `*****`) comes through another
+    /// encode/decode unchanged instead of growing stars.
     pub fn new(value: &str) -> Self {
         let prefix: String = value.chars().take(6).collect();
+        let prefix = prefix.trim_end_matches('*');
         MaskedSsn(format!("{prefix}*****"))
     }
 
@@ -891,6 +897,12 @@ mod tests {
     fn masked_ssn_masks_full_numbers() {
         assert_eq!(MaskedSsn::new("26899299344").as_str(), "268992*****");
         assert_eq!(MaskedSsn::new("268992*****").as_str(), "268992*****");
+        // Masking twice changes nothing, also for values shorter than six characters.
+        for value in ["", "*****", "12*", "12345*7", "26899299344"] {
+            let once = MaskedSsn::new(value);
+            assert_eq!(MaskedSsn::new(once.as_str()), once, "{value:?}");
+        }
+        assert_eq!(MaskedSsn::new("").as_str(), "*****");
         let fnr = Fnr::parse("26899299344").unwrap();
         assert!(MaskedSsn::new("268992*****").matches(&fnr));
     }

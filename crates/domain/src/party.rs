@@ -36,10 +36,10 @@ impl PartyRef {
         if s.starts_with(['r', 'R']) {
             return ReporteeId::parse(s).map(PartyRef::Reportee);
         }
-        if s.len() == 36 {
-            if let Ok(uuid) = Uuid::parse_str(s) {
-                return Ok(PartyRef::PartyUuid(uuid));
-            }
+        if s.len() == 36
+            && let Ok(uuid) = Uuid::parse_str(s)
+        {
+            return Ok(PartyRef::PartyUuid(uuid));
         }
         OrgNumber::parse(s).map(PartyRef::Organisation)
     }

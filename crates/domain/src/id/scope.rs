@@ -85,7 +85,7 @@ impl ScopeSet {
     /// Parses a space- or comma-separated list of scopes.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let scopes = s
-            .split(|c: char| c == ' ' || c == ',')
+            .split([' ', ','])
             .filter(|t| !t.is_empty())
             .map(Scope::parse)
             .collect::<Result<Vec<_>, _>>()?;
