@@ -1,0 +1,49 @@
+//! The Altinn 2 REST adapter: reportee conversion and delegations over HAL+JSON.
+//!
+//! [`Altinn2Client`] implements the ports [`ReporteeLookup`](tilgang_ports::ReporteeLookup)
+//! and [`Delegations`](tilgang_ports::Delegations) against the Altinn 2 end-user API
+//! (`shared/spec/altinn2-rest.md` §4–§9):
+//!
+//! - every call carries `Authorization: Bearer <Altinn token>`, `ApiKey` and the documented
+//!   `Accept`/`Content-Type` (`application/hal+json` for delegations, `application/json` for
+//!   ReporteeConversion), and `language` on reads with localised text;
+//! - errors keep the status, the **reason phrase as the server sent it** (Altinn 2 puts its
+//!   message there, e.g. `400 Required header 'ApiKey' is missing.`), a bounded body and any
+//!   error code, in [`Rejection`](tilgang_ports::Rejection);
+//! - a 401 makes the adapter invalidate the Altinn token once, fetch a new one and retry once;
+//! - GET, DELETE and the read-only ReporteeConversion POST are retried on transient failures
+//!   with bounded, jittered backoff (tokio time); the delegation POST is retried only when it
+//!   never left the machine (or on 429), never after it may have reached the server;
+//! - lists that come back with the 50-item cap are followed with `$skip` until complete;
+//! - an Altinn 3 party UUID is refused with `AltinnError::Unsupported`, and invalid input with
+//!   `AltinnError::InvalidInput`, before anything is sent.
+//!
+//! The token comes from any [`AltinnTokenSource`](tilgang_ports::AltinnTokenSource); this crate
+//! does not depend on the Maskinporten adapter.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # fn demo(tokens: Arc<dyn tilgang_ports::AltinnTokenSource>) -> Result<(), Box<dyn std::error::Error>> {
+//! use tilgang_altinn2::{Altinn2Client, Altinn2Config, TT02_URL};
+//! use tilgang_domain::secret::ApiKey;
+//!
+//! let config = Altinn2Config::new(TT02_URL.parse()?, ApiKey::new("my-api-key"));
+//! let client = Arc::new(Altinn2Client::new(config, tokens)?);
+//! // `client` is both the ReporteeLookup and the Delegations of `tilgang_access::AccessManager`.
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+// Every method returns the ports' `AltinnError`, which is large by design (it keeps all the
+// server said); the port fixes that type, so boxing it here would only add a conversion.
+#![allow(clippy::result_large_err)]
+
+mod api;
+mod client;
+mod config;
+mod error;
+
+pub use api::PAGE_SIZE;
+pub use client::Altinn2Client;
+pub use config::{Altinn2Config, Language, PRODUCTION_URL, TT02_URL};
+pub use error::ConfigError;
