@@ -128,7 +128,7 @@ fn encode_query(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'$' | b'\'' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'$' => {
                 out.push(b as char)
             }
             _ => out.push_str(&format!("%{b:02X}")),
@@ -342,7 +342,7 @@ mod tests {
         append_query(&mut url, "$skip", "50");
         assert_eq!(
             url.query(),
-            Some("$filter=RightSourceType%20ne%20'RoleTypeRights'&$skip=50")
+            Some("$filter=RightSourceType%20ne%20%27RoleTypeRights%27&$skip=50")
         );
     }
 }
