@@ -127,7 +127,10 @@ fn reportee_conversion_response_person() {
     let name = "reportee_conversion_response_person.json";
     let body = fixture(name);
     let reportee = hal::decode_reportee(&body).unwrap();
-    assert_eq!(reportee.reportee_id, ReporteeId::parse("r50828869").unwrap());
+    assert_eq!(
+        reportee.reportee_id,
+        ReporteeId::parse("r50828869").unwrap()
+    );
     assert_eq!(reportee.reportee_id.number(), 50_828_869);
     assert_eq!(reportee.name.as_deref(), Some("HEIS TOM"));
     assert_eq!(reportee.reportee_type, Some(ReporteeType::Person));
@@ -182,7 +185,10 @@ fn rightholders() {
 
     assert_eq!(page.items.len(), 2);
     let person = &page.items[0];
-    assert_eq!(person.right_holder_id.as_ref().unwrap().as_str(), "r50006868");
+    assert_eq!(
+        person.right_holder_id.as_ref().unwrap().as_str(),
+        "r50006868"
+    );
     assert_eq!(person.name.as_deref(), Some("KAI MOSSIGE"));
     assert_eq!(person.last_name.as_deref(), Some("MOSSIGE"));
     assert_eq!(
@@ -226,7 +232,10 @@ fn rightholder() {
     let holder = hal::decode_right_holder(&body).unwrap();
     let base = "https://tt02.altinn.no/api/my/authorization";
 
-    assert_eq!(holder.right_holder_id.as_ref().unwrap().as_str(), "r50828869");
+    assert_eq!(
+        holder.right_holder_id.as_ref().unwrap().as_str(),
+        "r50828869"
+    );
     assert_eq!(holder.name.as_deref(), Some("TOM HEIS"));
     assert_eq!(holder.last_name.as_deref(), Some("HEIS"));
     let ssn = holder.social_security_number.as_ref().unwrap();
@@ -243,7 +252,10 @@ fn rightholder() {
     );
     assert_eq!(holder.roles.len(), 1);
     let role = &holder.roles[0];
-    assert_eq!(role.role_id, None, "the synthetic Single Rights role has no RoleId");
+    assert_eq!(
+        role.role_id, None,
+        "the synthetic Single Rights role has no RoleId"
+    );
     assert_eq!(role.role_type, Some(RoleType::Local));
     assert_eq!(role.role_definition_id, Some(RoleDefinitionId(0)));
     assert_eq!(role.role_name.as_deref(), Some("Single Rights"));
