@@ -78,7 +78,10 @@ fn holder(n_rights: i64, n_roles: i64) -> RightHolder {
 fn decode(c: &mut Criterion) {
     let big = hal::encode_right_holder(&holder(1000, 50));
     let page = hal::encode_rights(&Page::new((0..50).map(right).collect()));
-    for (name, bytes) in [("rightholder_1000_rights_50_roles", &big), ("rights_page_50", &page)] {
+    for (name, bytes) in [
+        ("rightholder_1000_rights_50_roles", &big),
+        ("rights_page_50", &page),
+    ] {
         let mut group = c.benchmark_group(format!("hal_decode/{name}"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_with_input(BenchmarkId::new("typed", bytes.len()), bytes, |b, bytes| {
@@ -91,7 +94,9 @@ fn decode(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("serde_json_value", bytes.len()),
             bytes,
-            |b, bytes| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(bytes)).unwrap()),
+            |b, bytes| {
+                b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(bytes)).unwrap())
+            },
         );
         group.finish();
     }
