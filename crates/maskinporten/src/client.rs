@@ -623,8 +623,13 @@ fn parse_token_response(
     let mut de = serde_json::Deserializer::from_slice(body);
     // The body holds the token, so decode errors name the field but never quote values.
     let response: TokenResponse = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner().to_string();
+        // "missing field `x`" names no value, so it is safe to repeat; other messages may.
+        if inner.starts_with("missing field") {
+            return invalid(format!("the token response is incomplete: {inner}"));
+        }
         let what = match e.inner().classify() {
-            serde_json::error::Category::Data => "is missing or has the wrong type",
+            serde_json::error::Category::Data => "has a field of the wrong type",
             serde_json::error::Category::Eof => "is cut short",
             _ => "is not JSON",
         };
