@@ -71,6 +71,15 @@ const RULES: &[Rule] = &[
               workspace tests in tests/",
     },
     Rule {
+        krate: "tilgang-ports",
+        tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&["tilgang-domain"]),
+        why: "the ports describe what the use cases need in the domain's terms; they know no \
+              adapter",
+        fix: "keep adapter types out of the port signatures; if a port needs a new type, add \
+              it to crates/domain",
+    },
+    Rule {
         krate: "tilgang-maskinporten",
         tables: &[Kind::Normal],
         forbidden: Forbidden::Crates(&["tilgang-altinn2"]),
@@ -445,6 +454,39 @@ fn no_ignored_tests_or_debugging_leftovers() {
     assert_no_problems("banned source patterns", &problems);
 }
 
+#[test]
+fn architecture_md_describes_every_crate() {
+    let root = workspace_root();
+    let architecture = read(&root.join("ARCHITECTURE.md"));
+    let manifests = members();
+    let mut problems = Vec::new();
+    for manifest in &manifests {
+        if !architecture.contains(&format!("`{}`", manifest.package)) {
+            problems.push(format!(
+                "ARCHITECTURE.md does not mention the crate `{}` ({}).\n  \
+                 Fix: add a `### `{}` (`{}`)` paragraph under \"Crates\" saying what it is for \
+                 and which invariants hold.",
+                manifest.package, manifest.dir, manifest.dir, manifest.package
+            ));
+        }
+    }
+    // Every crate heading names a member that exists.
+    for heading in architecture.lines().filter(|l| l.starts_with("### `")) {
+        let dir = heading
+            .trim_start_matches("### `")
+            .split('`')
+            .next()
+            .unwrap_or_default();
+        if !manifests.iter().any(|m| m.dir == dir) {
+            problems.push(format!(
+                "ARCHITECTURE.md describes `{dir}`, which is not a workspace member.\n  \
+                 Fix: update or remove that paragraph."
+            ));
+        }
+    }
+    assert_no_problems("ARCHITECTURE.md and the workspace disagree", &problems);
+}
+
 // The checks themselves must be able to fail: run them on small made-up inputs.
 
 fn fake_workspace(manifests: &[(&str, &str)]) -> Vec<Manifest> {
@@ -514,6 +556,11 @@ fn rules_catch_every_kind_of_crossing() {
             "tilgang-access",
             "[dependencies]\ntilgang-altinn2.workspace = true\n",
             "tilgang-access depends on `tilgang-altinn2`",
+        ),
+        (
+            "tilgang-ports",
+            "[dependencies]\ntilgang-maskinporten.workspace = true\n",
+            "tilgang-ports depends on `tilgang-maskinporten`",
         ),
     ];
     for (krate, deps, expected) in cases {
