@@ -1,0 +1,157 @@
+//! Inspection and control under `/_mock/`: reset, state, request log, counters, faults and
+//! token minting, for the binary and for tests written in other languages.
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use crate::{
+    maskinporten,
+    server::mint_altinn,
+    state::{AppState, Faults},
+    world::World,
+};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reset", post(reset))
+        .route("/state", get(state).put(put_state))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/counters", get(counters))
+        .route("/faults", get(faults).put(put_faults).delete(clear_faults))
+        .route("/altinn-token", post(altinn_token))
+        .route("/access-token", post(access_token))
+}
+
+async fn reset(State(s): State<AppState>) -> StatusCode {
+    s.reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn state(State(s): State<AppState>) -> Response {
+    Json(s.read_world().clone()).into_response()
+}
+
+fn bad(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+async fn put_state(State(s): State<AppState>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body);
+    let world = match World::from_json(&text) {
+        Ok(w) => w,
+        Err(e) => return bad(format!("not a JSON world: {e}")),
+    };
+    if let Err(e) = world.check() {
+        return bad(e.to_string());
+    }
+    s.update_world(|w| *w = world);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn requests(State(s): State<AppState>) -> Response {
+    let log: Vec<_> = s
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .cloned()
+        .collect();
+    Json(log).into_response()
+}
+
+async fn clear_requests(State(s): State<AppState>) -> StatusCode {
+    s.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn counters(State(s): State<AppState>) -> Response {
+    let map: std::collections::BTreeMap<String, u64> = s
+        .counters
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    Json(map).into_response()
+}
+
+async fn faults(State(s): State<AppState>) -> Response {
+    Json(s.faults()).into_response()
+}
+
+async fn put_faults(State(s): State<AppState>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(f) => {
+            s.set_faults(f);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => bad(format!("not a fault configuration: {e}")),
+    }
+}
+
+async fn clear_faults(State(s): State<AppState>) -> StatusCode {
+    s.set_faults(Faults::default());
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MintAltinn {
+    #[serde(default)]
+    user: Option<String>,
+    org: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    /// Unix seconds; may be in the past.
+    expires_at: i64,
+}
+
+async fn altinn_token(State(s): State<AppState>, body: Bytes) -> Response {
+    let req: MintAltinn = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad(format!("expected {{user?, org, scopes, expires_at}}: {e}")),
+    };
+    let scopes: Vec<&str> = req.scopes.iter().map(String::as_str).collect();
+    mint_altinn(&s, req.user.as_deref(), &req.org, &scopes, req.expires_at).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MintAccess {
+    client_id: String,
+    org: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    expires_at: i64,
+}
+
+async fn access_token(State(s): State<AppState>, body: Bytes) -> Response {
+    let req: MintAccess = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad(format!(
+                "expected {{client_id, org, scopes, expires_at}}: {e}"
+            ));
+        }
+    };
+    maskinporten::mint_access_token(
+        &s,
+        &req.client_id,
+        &req.org,
+        &req.scopes.join(" "),
+        req.expires_at,
+    )
+    .into_response()
+}

@@ -1,0 +1,46 @@
+//! `tilgang-mock`: a faithful fake of Maskinporten, the Altinn token exchange and the Altinn 2
+//! REST API, for tests and offline experiments.
+//!
+//! One listener serves all three (their real paths do not collide):
+//!
+//! - Maskinporten (`shared/spec/maskinporten.md` §1): `GET /.well-known/oauth-authorization-server`,
+//!   `GET /jwk`, `POST /token` with full JWT-bearer grant validation and Maskinporten-shaped
+//!   errors.
+//! - The Altinn token exchange (§2): `GET /authentication/api/v1/exchange/{provider}`.
+//! - The Altinn 2 REST API (`shared/spec/altinn2-rest.md` §3–§10): ReporteeConversion and the
+//!   `{who}/authorization` delegation resources, HAL+JSON written and read with the domain's
+//!   codec ([`tilgang_domain::hal`]), errors in the HTTP reason phrase.
+//! - Inspection and control under `/_mock/`: reset, state, request log, counters, faults.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use tilgang_mock::{MockServer, World, demo};
+//! let mut world = World::demo();
+//! world.settings.access_token_lifetime_secs = 30;
+//! let server = MockServer::start_with(world).await;
+//! assert_eq!(server.issuer(), format!("{}/", server.uri()));
+//! // ... run a client against server.uri() ...
+//! assert_eq!(server.count("POST /token"), 0);
+//! # }
+//! ```
+//!
+//! The server stops when the [`MockServer`] is dropped. See the crate README for the
+//! fixtures format and the behaviours chosen where the specification is silent.
+#![warn(missing_docs)]
+
+mod altinn;
+pub mod demo;
+mod exchange;
+mod inspect;
+pub mod jwt;
+mod maskinporten;
+mod server;
+mod state;
+pub mod world;
+
+pub use altinn::{API_KEY_FORBIDDEN, MISSING_API_KEY, MISSING_SCOPE};
+pub use exchange::{ENTERPRISE_USER_HEADER, WRONG_PASSWORD_TEXT};
+pub use maskinporten::GRANT_TYPE;
+pub use server::MockServer;
+pub use state::{FaultRule, Faults, REQUEST_LOG_CAPACITY, RecordedRequest};
+pub use world::{World, WorldError};

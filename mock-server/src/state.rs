@@ -1,0 +1,352 @@
+//! Shared, concurrency-safe server state: the world, the request log, counters, faults, the
+//! grant replay store, enterprise-user lockouts and the token-verification cache.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    path::PathBuf,
+    sync::{Arc, Mutex, RwLock},
+};
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use serde::{Deserialize, Serialize};
+
+use crate::{jwt::MockKeys, world::World};
+
+/// The most requests the log keeps; older ones are dropped first.
+pub const REQUEST_LOG_CAPACITY: usize = 10_000;
+/// The most verified tokens the verification cache keeps before it starts over.
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+/// One request as the mock saw it, with credentials redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent (before case normalisation).
+    pub path: String,
+    /// Query string, if any.
+    pub query: Option<String>,
+    /// The matched route template, e.g. `GET /api/{who}/authorization/Delegations/{receiverId}`.
+    pub route: Option<String>,
+    /// Headers; `Authorization`, `ApiKey` and the enterprise-user header are redacted.
+    pub headers: Vec<(String, String)>,
+    /// Request body size in bytes.
+    pub body_size: u64,
+    /// The status the mock answered with (0 when the connection was dropped).
+    pub status: u16,
+}
+
+/// Fault injection settings. Decisions come from one random generator seeded with `seed`,
+/// so a sequence of requests meets the same faults on every run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Seed of the decision generator (re-seeded whenever faults are set).
+    pub seed: u64,
+    /// Rules, checked in order; the first rule whose route matches applies.
+    pub rules: Vec<FaultRule>,
+    /// Every Maskinporten route answers 503 with `Retry-After`.
+    pub maskinporten_outage: bool,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            seed: 0x5eed,
+            rules: Vec::new(),
+            maskinporten_outage: false,
+        }
+    }
+}
+
+/// One fault rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultRule {
+    /// Route key as in counters (`POST /token`), or `*` for every route except `/_mock/`.
+    pub route: String,
+    /// Added latency before answering, milliseconds.
+    pub latency_ms: u64,
+    /// Share of requests (0.0–1.0) answered with `error_status`.
+    pub error_rate: f64,
+    /// 500 or 503 (503 carries `Retry-After: retry_after_secs`).
+    pub error_status: u16,
+    /// Share of requests answered 429 with `Retry-After`.
+    pub rate_limit_rate: f64,
+    /// Share of requests whose connection is dropped without an answer.
+    pub drop_rate: f64,
+    /// `Retry-After` seconds on 503 and 429.
+    pub retry_after_secs: u64,
+    /// Apply to this many matching requests only, then remove the rule. `None` is forever.
+    pub times: Option<u64>,
+}
+
+impl Default for FaultRule {
+    fn default() -> Self {
+        FaultRule {
+            route: "*".to_owned(),
+            latency_ms: 0,
+            error_rate: 0.0,
+            error_status: 503,
+            rate_limit_rate: 0.0,
+            drop_rate: 0.0,
+            retry_after_secs: 1,
+            times: None,
+        }
+    }
+}
+
+impl FaultRule {
+    /// A rule that answers every matching request with `status` (500, 503 or 429).
+    pub fn always(route: &str, status: u16) -> Self {
+        let mut rule = FaultRule {
+            route: route.to_owned(),
+            ..FaultRule::default()
+        };
+        if status == 429 {
+            rule.rate_limit_rate = 1.0;
+        } else {
+            rule.error_rate = 1.0;
+            rule.error_status = status;
+        }
+        rule
+    }
+
+    /// A rule that drops the connection of every matching request.
+    pub fn drop_connection(route: &str) -> Self {
+        FaultRule {
+            route: route.to_owned(),
+            drop_rate: 1.0,
+            ..FaultRule::default()
+        }
+    }
+
+    /// Limits the rule to the next `n` matching requests.
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = Some(n);
+        self
+    }
+}
+
+/// What fault injection decided for one request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FaultDecision {
+    pub(crate) latency_ms: u64,
+    pub(crate) status: Option<(u16, Option<u64>)>,
+    pub(crate) drop: bool,
+}
+
+pub(crate) struct FaultState {
+    pub(crate) config: Faults,
+    rng: StdRng,
+}
+
+impl FaultState {
+    fn new(config: Faults) -> Self {
+        let rng = StdRng::seed_from_u64(config.seed);
+        FaultState { config, rng }
+    }
+
+    pub(crate) fn decide(&mut self, route: &str, maskinporten: bool) -> FaultDecision {
+        let mut decision = FaultDecision::default();
+        if maskinporten && self.config.maskinporten_outage {
+            decision.status = Some((503, Some(30)));
+            return decision;
+        }
+        let Some(idx) = self
+            .config
+            .rules
+            .iter()
+            .position(|r| r.route == "*" || r.route.eq_ignore_ascii_case(route))
+        else {
+            return decision;
+        };
+        let rule = self.config.rules[idx].clone();
+        decision.latency_ms = rule.latency_ms;
+        let roll: f64 = self.rng.random();
+        if roll < rule.drop_rate {
+            decision.drop = true;
+        } else if roll < rule.drop_rate + rule.error_rate {
+            let retry = (rule.error_status == 503).then_some(rule.retry_after_secs);
+            decision.status = Some((rule.error_status, retry));
+        } else if roll < rule.drop_rate + rule.error_rate + rule.rate_limit_rate {
+            decision.status = Some((429, Some(rule.retry_after_secs)));
+        }
+        if let Some(n) = rule.times {
+            if n <= 1 {
+                self.config.rules.remove(idx);
+            } else {
+                self.config.rules[idx].times = Some(n - 1);
+            }
+        }
+        decision
+    }
+}
+
+/// What the Altinn 2 API needs from a verified Altinn token.
+#[derive(Debug, Clone)]
+pub(crate) struct AltinnIdentity {
+    pub(crate) exp: i64,
+    pub(crate) user: Option<String>,
+    pub(crate) org: String,
+    pub(crate) scopes: Vec<String>,
+}
+
+/// What the exchange needs from a verified Maskinporten token.
+#[derive(Debug, Clone)]
+pub(crate) struct MaskinportenIdentity {
+    pub(crate) exp: i64,
+    pub(crate) claims: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lockout {
+    pub(crate) failures: u32,
+    pub(crate) locked_until: i64,
+}
+
+pub(crate) struct Shared {
+    pub(crate) base: String,
+    pub(crate) keys: MockKeys,
+    pub(crate) world: RwLock<World>,
+    pub(crate) initial: World,
+    pub(crate) counters: Mutex<HashMap<String, u64>>,
+    pub(crate) log: Mutex<VecDeque<RecordedRequest>>,
+    pub(crate) faults: Mutex<FaultState>,
+    pub(crate) replay: Mutex<HashMap<String, i64>>,
+    pub(crate) lockouts: Mutex<HashMap<String, Lockout>>,
+    pub(crate) altinn_cache: RwLock<HashMap<String, Arc<AltinnIdentity>>>,
+    pub(crate) mp_cache: RwLock<HashMap<String, Arc<MaskinportenIdentity>>>,
+    pub(crate) state_file: Option<PathBuf>,
+    pub(crate) persist_lock: Mutex<()>,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+impl Shared {
+    pub(crate) fn new(base: String, world: World, state_file: Option<PathBuf>) -> Self {
+        Shared {
+            base,
+            keys: MockKeys::load(),
+            initial: world.clone(),
+            world: RwLock::new(world),
+            counters: Mutex::new(HashMap::new()),
+            log: Mutex::new(VecDeque::new()),
+            faults: Mutex::new(FaultState::new(Faults::default())),
+            replay: Mutex::new(HashMap::new()),
+            lockouts: Mutex::new(HashMap::new()),
+            altinn_cache: RwLock::new(HashMap::new()),
+            mp_cache: RwLock::new(HashMap::new()),
+            state_file,
+            persist_lock: Mutex::new(()),
+        }
+    }
+
+    pub(crate) fn issuer(&self) -> String {
+        format!("{}/", self.base)
+    }
+
+    pub(crate) fn altinn_issuer(&self) -> String {
+        format!("{}/authentication/api/v1/openid/", self.base)
+    }
+
+    pub(crate) fn read_world(&self) -> std::sync::RwLockReadGuard<'_, World> {
+        self.world.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the world and persists it (when a state file is configured) before returning.
+    pub(crate) fn update_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let _order = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let (result, snapshot) = {
+            let mut w = self.world.write().unwrap_or_else(|e| e.into_inner());
+            let r = f(&mut w);
+            (r, self.state_file.as_ref().map(|_| w.clone()))
+        };
+        if let (Some(path), Some(snapshot)) = (&self.state_file, snapshot) {
+            if let Err(e) = snapshot.save_atomic(path) {
+                tracing::error!("could not persist the world: {e}");
+            }
+        }
+        result
+    }
+
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        *self.faults.lock().unwrap_or_else(|e| e.into_inner()) = FaultState::new(faults);
+    }
+
+    pub(crate) fn faults(&self) -> Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .config
+            .clone()
+    }
+
+    pub(crate) fn reset(&self) {
+        let initial = self.initial.clone();
+        self.update_world(|w| *w = initial);
+        self.counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.set_faults(Faults::default());
+        self.replay
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.lockouts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    pub(crate) fn count(&self, key: &str) {
+        *self
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.to_owned())
+            .or_default() += 1;
+    }
+
+    pub(crate) fn record(&self, req: RecordedRequest) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() >= REQUEST_LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(req);
+    }
+
+    pub(crate) fn cached_altinn(&self, token: &str) -> Option<Arc<AltinnIdentity>> {
+        self.altinn_cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .cloned()
+    }
+
+    pub(crate) fn cache_altinn(&self, token: &str, id: Arc<AltinnIdentity>) {
+        let mut c = self.altinn_cache.write().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= TOKEN_CACHE_CAPACITY {
+            c.clear();
+        }
+        c.insert(token.to_owned(), id);
+    }
+
+    pub(crate) fn cached_mp(&self, token: &str) -> Option<Arc<MaskinportenIdentity>> {
+        self.mp_cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .cloned()
+    }
+
+    pub(crate) fn cache_mp(&self, token: &str, id: Arc<MaskinportenIdentity>) {
+        let mut c = self.mp_cache.write().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= TOKEN_CACHE_CAPACITY {
+            c.clear();
+        }
+        c.insert(token.to_owned(), id);
+    }
+}
