@@ -64,21 +64,20 @@ impl AccessManager {
         }
     }
 
-    /// The rights and roles `holder` has from `org`.
-    ///
-    /// A holder with nothing from `org` gives an empty report: Altinn answers 404 for a right
-    /// holder without delegations, which is not an error here.
+    /// The rights and roles `holder` has from `org`. A holder with nothing from `org` gives an
+    /// empty report.
     pub async fn show(
         &self,
         org: &PartyRef,
         holder: &ReporteeQuery,
     ) -> Result<AccessReport, AccessError> {
         let (subject, receiver) = self.look_up(holder).await?;
-        let (rights, roles) = match self.delegations.right_holder(org, &receiver).await {
-            Ok(h) => (h.rights, h.roles),
-            Err(e) if is_not_found(&e) => (Vec::new(), Vec::new()),
-            Err(e) => return Err(AccessError::at(Step::Read)(e)),
-        };
+        let holder = self
+            .delegations
+            .right_holder(org, &receiver)
+            .await
+            .map_err(AccessError::at(Step::Read))?;
+        let (rights, roles) = (holder.rights, holder.roles);
         Ok(AccessReport {
             org: org.to_string(),
             holder: subject,

@@ -487,12 +487,24 @@ async fn show_lists_rights_and_roles_and_masks_the_fnr() {
 }
 
 #[tokio::test]
-async fn show_of_someone_without_delegations_is_empty() {
+async fn show_reports_an_unknown_organisation_with_the_servers_words() {
     let mut d = MockDelegations::new();
     d.expect_right_holder()
-        .returning(|_, _| Err(rejected(404, "Not Found")));
-    let report = manager(d).show(&org(), &person()).await.unwrap();
-    assert!(report.rights.is_empty() && report.roles.is_empty());
+        .returning(|_, _| Err(rejected(404, "The reportee '310000000' was not found.")));
+    let err = manager(d).show(&org(), &person()).await.unwrap_err();
+    assert!(matches!(
+        err,
+        AccessError::Altinn {
+            step: Step::Read,
+            ..
+        }
+    ));
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        err.to_string()
+            .contains("The reportee '310000000' was not found."),
+        "{err}"
+    );
 }
 
 #[tokio::test]
