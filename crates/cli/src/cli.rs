@@ -71,7 +71,8 @@ pub(crate) enum EnvName {
     Test,
     /// Maskinporten and Altinn production.
     Prod,
-    /// A mock server on this machine (`tilgang-mock --listen 127.0.0.1:7070`).
+    /// The mock server binary on this machine (`tilgang-mock`, default 127.0.0.1:8080), with
+    /// the demo world's credentials built in.
     Local,
 }
 

@@ -217,15 +217,29 @@ impl Setting {
 }
 
 /// Defaults for `--env local`: the mock server binary on its default address, with the demo
-/// world's public test credentials (they are only valid against the mock).
+/// world's public test credentials (they are only valid against the mock). The demo key itself
+/// is built in too (see `wiring`), so `altinn --env local token` needs no other setting.
 fn local_default(setting: Setting) -> Option<&'static str> {
+    use tilgang_mock::demo;
     match setting {
-        Setting::MaskinportenUrl => Some("http://127.0.0.1:7070/maskinporten/"),
-        Setting::PlatformUrl => Some("http://127.0.0.1:7070/platform"),
-        Setting::ApiUrl => Some("http://127.0.0.1:7070/altinn"),
+        Setting::MaskinportenUrl => Some(LOCAL_ISSUER),
+        Setting::PlatformUrl => Some(LOCAL_PLATFORM),
+        Setting::ApiUrl => Some(LOCAL_API),
+        Setting::ClientId => Some(demo::CLIENT_ID),
+        Setting::Kid => Some(demo::KID),
+        Setting::ApiKey => Some(demo::API_KEY),
+        Setting::EnterpriseUser => Some(demo::ENTERPRISE_USER),
         _ => None,
     }
 }
+
+/// Where the mock server binary serves Maskinporten by default (`--listen 127.0.0.1:8080`);
+/// the mock's issuer is its base URL with a trailing slash.
+pub(crate) const LOCAL_ISSUER: &str = "http://127.0.0.1:8080/";
+/// Where it serves the Altinn platform (the same listener).
+pub(crate) const LOCAL_PLATFORM: &str = "http://127.0.0.1:8080";
+/// Where it serves the Altinn 2 REST API (the same listener).
+pub(crate) const LOCAL_API: &str = "http://127.0.0.1:8080";
 
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

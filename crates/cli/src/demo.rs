@@ -1,9 +1,153 @@
-//! `altinn demo`: every step against the mock server, in-process.
+//! `altinn demo`: the six steps against the mock server, in-process, with no configuration.
+//!
+//! The mock server starts on a free port with its default world, and the CLI wires the same
+//! adapters it uses for real environments, pointed at the mock and given the demo world's
+//! public test credentials. Each step prints its result and the command that does the same
+//! step on its own.
 
-use crate::cli::OutputFormat;
+use serde::Serialize;
+use tilgang_domain::{Action, Fnr, PartyRef, ScopeSet};
+use tilgang_mock::{MockServer, demo};
+use tilgang_ports::TokenRequest;
 
-/// Runs the demo.
+use crate::{
+    cli::OutputFormat,
+    commands::{self, RightsInput},
+    output::{self, DemoOutput, DemoStep, Render},
+    wiring::{self, AltinnSettings, KeyMaterial, MaskinportenSettings},
+};
+
+/// Runs the demo and prints every step.
 pub(crate) async fn run(format: OutputFormat) -> anyhow::Result<()> {
-    let _ = format;
-    anyhow::bail!("demo not wired yet")
+    let mock = MockServer::start().await;
+    let out = run_against(&mock).await?;
+    output::print(format, &out)
+}
+
+/// The six steps against a running mock server with the demo world.
+pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput> {
+    let scopes = ScopeSet::parse("altinn:enduser")?;
+    let mp = MaskinportenSettings {
+        issuer: mock.issuer().to_string(),
+        client_id: demo::CLIENT_ID.to_owned(),
+        key: KeyMaterial::Pem(demo::CLIENT_KEY_PKCS8_PEM.to_owned()),
+        kid: Some(demo::KID.to_owned()),
+        cert: None,
+        request: TokenRequest::scopes(scopes),
+    };
+    let altinn = AltinnSettings {
+        platform_url: mock.platform_url().to_string(),
+        api_url: mock.api_url().to_string(),
+        api_key: Some(tilgang_domain::secret::ApiKey::new(demo::API_KEY)),
+        enterprise_user: Some(tilgang_domain::secret::EnterpriseUserCredentials {
+            user_name: demo::ENTERPRISE_USER.to_owned(),
+            password: tilgang_domain::secret::Password::new(demo::ENTERPRISE_PASSWORD),
+        }),
+    };
+    let wired = wiring::wire(mp, Some(altinn))?;
+    let access = commands::access_manager(&wired)?;
+
+    let fnr = Fnr::parse(demo::PERSON_FNR)?;
+    let masked = fnr.masked();
+    let service = format!("{}:{}", demo::SERVICE_CODE, demo::SERVICE_EDITION);
+    let person_args = format!("--person {masked} --last-name {}", demo::PERSON_LAST_NAME);
+    let input = RightsInput {
+        org: PartyRef::My,
+        holder: tilgang_access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?,
+        service: Some(commands::parse_service(&service)?),
+        actions: vec![Action::Read, Action::Write],
+    };
+    let show_input = RightsInput {
+        org: input.org.clone(),
+        holder: input.holder.clone(),
+        service: input.service.clone(),
+        actions: Vec::new(),
+    };
+
+    let mut steps = Vec::new();
+    let token = commands::token(wired.tokens.as_ref(), &wired.request, false).await?;
+    steps.push(step(
+        1,
+        "Maskinporten access token",
+        "altinn token",
+        &token,
+    )?);
+
+    let exchange = commands::exchange(
+        commands::altinn_tokens(&wired)?,
+        Some(demo::ENTERPRISE_USER.to_owned()),
+        false,
+    )
+    .await?;
+    steps.push(step(
+        2,
+        "Exchange it for an Altinn token",
+        "altinn exchange",
+        &exchange,
+    )?);
+
+    let query = tilgang_access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?;
+    let reportee = commands::reportee(commands::reportees(&wired)?, &query).await?;
+    steps.push(step(
+        3,
+        "Look up the person as a reportee",
+        &format!(
+            "altinn reportee {masked} --last-name {}",
+            demo::PERSON_LAST_NAME
+        ),
+        &reportee,
+    )?);
+
+    let show_cmd = format!("altinn rights show --org my {person_args} --service {service}");
+    let report = commands::show(&access, &show_input).await?;
+    steps.push(step(
+        4,
+        "Show the rights the person holds from the organisation",
+        &show_cmd,
+        &report,
+    )?);
+
+    let grant = commands::grant(&access, &input).await?;
+    steps.push(step(
+        5,
+        "Grant Read and Write on the demo service",
+        &format!(
+            "altinn rights grant --org my {person_args} --service {service} --action Read --action Write"
+        ),
+        &grant,
+    )?);
+    let report = commands::show(&access, &show_input).await?;
+    steps.push(step(4, "Show again after the grant", &show_cmd, &report)?);
+
+    let revoke = commands::revoke(&access, &input).await?;
+    steps.push(step(
+        6,
+        "Revoke them again",
+        &format!(
+            "altinn rights revoke --org my {person_args} --service {service} --action Read --action Write"
+        ),
+        &revoke,
+    )?);
+    let report = commands::show(&access, &show_input).await?;
+    steps.push(step(4, "Show again after the revoke", &show_cmd, &report)?);
+
+    Ok(DemoOutput {
+        mock_server: mock.uri().to_string(),
+        steps,
+    })
+}
+
+fn step(
+    n: u8,
+    title: &str,
+    command: &str,
+    result: &(impl Render + Serialize),
+) -> anyhow::Result<DemoStep> {
+    Ok(DemoStep {
+        step: n,
+        title: title.to_owned(),
+        command: command.to_owned(),
+        result: serde_json::to_value(result)?,
+        text: result.text(),
+    })
 }

@@ -3,8 +3,13 @@
 //! `altinn demo` builds the same settings from the mock server's demo world instead of the
 //! configuration, so both paths share the adapter construction below.
 
-use std::{fmt, path::PathBuf, sync::Arc};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
+use tilgang_altinn2::{Altinn2Client, Altinn2Config};
 use tilgang_domain::{
     ScopeSet,
     secret::{ApiKey, EnterpriseUserCredentials, Password},
@@ -13,6 +18,12 @@ use tilgang_ports::{
     AccessTokenSource, AltinnTokenSource, Delegations, ReporteeLookup, TokenRequest,
 };
 
+use tilgang_maskinporten::{
+    AltinnExchange, CertificateChain, ClientKey, Environment, KeyError, MaskinportenClient,
+    PrivateKey,
+};
+
+use crate::cli::EnvName;
 use crate::config::{Config, ConfigError, ENTERPRISE_PASSWORD_ENV, EnvLookup, Setting};
 
 /// Problems building adapters that are not configuration lookups (e.g. a key file that does not
@@ -29,6 +40,14 @@ pub(crate) enum WiringError {
         /// Where the path came from.
         source_desc: String,
         /// What failed.
+        message: String,
+    },
+    /// An adapter refused its settings.
+    #[error("cannot set up {what}: {message}")]
+    Adapter {
+        /// Which adapter or setting.
+        what: &'static str,
+        /// What is wrong.
         message: String,
     },
 }
@@ -137,6 +156,10 @@ impl MaskinportenSettings {
                     key.source, p12.source
                 )));
             }
+            (None, None) if config.env == EnvName::Local => {
+                // The mock's demo client key is public test material, built in for `--env local`.
+                KeyMaterial::Pem(tilgang_mock::demo::CLIENT_KEY_PKCS8_PEM.to_owned())
+            }
             (None, None) => {
                 return Err(ConfigError::Missing {
                     name: "signing key".into(),
@@ -195,11 +218,7 @@ impl AltinnSettings {
         let enterprise_user = match config.get(Setting::EnterpriseUser) {
             Some(user) => Some(EnterpriseUserCredentials {
                 user_name: user.value.clone(),
-                password: Password::new(Config::env_secret(
-                    env,
-                    ENTERPRISE_PASSWORD_ENV,
-                    "enterprise user password",
-                )?),
+                password: Password::new(enterprise_password(env, &user.source)?),
             }),
             None => None,
         };
@@ -209,6 +228,21 @@ impl AltinnSettings {
             api_key,
             enterprise_user,
         })
+    }
+}
+
+/// The enterprise user's password: only from `ALTINN_ENTERPRISE_PASSWORD`, except that the
+/// mock's demo user has its public demo password built in for `--env local`.
+fn enterprise_password(
+    env: EnvLookup<'_>,
+    user_source: &crate::config::Source,
+) -> Result<String, ConfigError> {
+    match Config::env_secret(env, ENTERPRISE_PASSWORD_ENV, "enterprise user password") {
+        Ok(password) => Ok(password),
+        Err(_) if *user_source == crate::config::Source::Builtin(EnvName::Local) => {
+            Ok(tilgang_mock::demo::ENTERPRISE_PASSWORD.to_owned())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -239,11 +273,150 @@ pub(crate) fn wire(
     mp: MaskinportenSettings,
     altinn: Option<AltinnSettings>,
 ) -> Result<Wired, WiringError> {
-    let _ = (mp, altinn);
-    Err(WiringError::File {
-        what: "adapters",
-        path: PathBuf::new(),
-        source_desc: "wiring".into(),
-        message: "not wired yet".into(),
+    let key = client_key(&mp)?;
+    let environment = match mp.issuer.as_str() {
+        "https://test.maskinporten.no/" => Environment::Test,
+        "https://maskinporten.no/" => Environment::Prod,
+        issuer => Environment::Custom {
+            issuer: issuer.to_owned(),
+        },
+    };
+    let client = MaskinportenClient::builder(environment, mp.client_id.clone(), key)
+        .build()
+        .map_err(|e| WiringError::Adapter {
+            what: "the Maskinporten client",
+            message: e.to_string(),
+        })?;
+    let tokens: Arc<dyn AccessTokenSource> = Arc::new(client);
+    let mut wired = Wired {
+        tokens: Arc::clone(&tokens),
+        request: mp.request.clone(),
+        altinn_tokens: None,
+        reportees: None,
+        delegations: None,
+    };
+    let Some(altinn) = altinn else {
+        return Ok(wired);
+    };
+    let platform = parse_url(&altinn.platform_url, "the Altinn platform URL")?;
+    let mut exchange = AltinnExchange::builder(tokens, mp.request, platform);
+    if let Some(user) = altinn.enterprise_user {
+        exchange = exchange.enterprise_user(user);
+    }
+    let exchange: Arc<dyn AltinnTokenSource> =
+        Arc::new(exchange.build().map_err(|e| WiringError::Adapter {
+            what: "the Altinn token exchange",
+            message: e.to_string(),
+        })?);
+    wired.altinn_tokens = Some(Arc::clone(&exchange));
+    if let Some(api_key) = altinn.api_key {
+        let base = parse_url(&altinn.api_url, "the Altinn API URL")?;
+        let client =
+            Altinn2Client::new(Altinn2Config::new(base, api_key), exchange).map_err(|e| {
+                WiringError::Adapter {
+                    what: "the Altinn 2 client",
+                    message: e.to_string(),
+                }
+            })?;
+        let client = Arc::new(client);
+        wired.reportees = Some(Arc::clone(&client) as Arc<dyn ReporteeLookup>);
+        wired.delegations = Some(client as Arc<dyn Delegations>);
+    }
+    Ok(wired)
+}
+
+fn parse_url(value: &str, what: &'static str) -> Result<url::Url, WiringError> {
+    url::Url::parse(value).map_err(|e| WiringError::Adapter {
+        what,
+        message: format!("{value:?} is not a URL: {e}"),
     })
+}
+
+/// Loads the signing key: a PEM or JWK file (named by `kid`, or with a certificate chain for
+/// `x5c`), a PKCS#12 file, or PEM text held in memory.
+fn client_key(mp: &MaskinportenSettings) -> Result<ClientKey, WiringError> {
+    let file_error = |what: &'static str, path: &Path, source_desc: &str| {
+        let path = path.to_path_buf();
+        let source_desc = source_desc.to_owned();
+        move |e: KeyError| WiringError::File {
+            what,
+            path,
+            source_desc,
+            message: e.to_string(),
+        }
+    };
+    match &mp.key {
+        KeyMaterial::P12 {
+            path,
+            source_desc,
+            password,
+        } => ClientKey::from_pkcs12_file(path, password).map_err(file_error(
+            "PKCS#12 file",
+            path,
+            source_desc,
+        )),
+        KeyMaterial::Pem(pem) => {
+            let key =
+                PrivateKey::from_pem(pem.as_bytes(), "the built-in demo key").map_err(|e| {
+                    WiringError::Adapter {
+                        what: "the demo key",
+                        message: e.to_string(),
+                    }
+                })?;
+            let kid = mp.kid.clone().unwrap_or_default();
+            ClientKey::registered(key, kid).map_err(|e| WiringError::Adapter {
+                what: "the demo key",
+                message: e.to_string(),
+            })
+        }
+        KeyMaterial::File { path, source_desc } => {
+            let to_err = file_error("key file", path, source_desc);
+            let text = std::fs::read(path).map_err(|e| WiringError::File {
+                what: "key file",
+                path: path.clone(),
+                source_desc: source_desc.clone(),
+                message: e.to_string(),
+            })?;
+            let is_jwk = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+            let key = if is_jwk {
+                PrivateKey::from_jwk(&text, &path.display().to_string())
+            } else {
+                PrivateKey::from_pem(&text, &path.display().to_string())
+            }
+            .map_err(to_err)?;
+            match (&mp.cert, &mp.kid) {
+                (Some(cert), _) => {
+                    let chain = CertificateChain::from_pem_file(cert).map_err(file_error(
+                        "certificate chain",
+                        cert,
+                        "--cert / MASKINPORTEN_CERT",
+                    ))?;
+                    ClientKey::certificate(chain, key).map_err(file_error(
+                        "certificate chain",
+                        cert,
+                        "--cert / MASKINPORTEN_CERT",
+                    ))
+                }
+                (None, Some(kid)) => {
+                    ClientKey::registered(key, kid.clone()).map_err(|e| WiringError::Adapter {
+                        what: "the key id",
+                        message: e.to_string(),
+                    })
+                }
+                (None, None) if is_jwk => ClientKey::from_jwk_file(path).map_err(file_error(
+                    "key file",
+                    path,
+                    source_desc,
+                )),
+                (None, None) => Err(WiringError::Adapter {
+                    what: "the signing key",
+                    message: format!(
+                        "the PEM key {} needs a key id (--kid, MASKINPORTEN_KID, `kid`) or a \
+                         certificate chain (--cert, MASKINPORTEN_CERT, `cert`)",
+                        path.display()
+                    ),
+                }),
+            }
+        }
+    }
 }

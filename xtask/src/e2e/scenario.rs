@@ -82,11 +82,8 @@ pub(crate) fn write_fixtures(_mock_bin: &Path, path: &Path) -> anyhow::Result<()
 
 /// The mock's URLs for a base address: (Maskinporten issuer, platform, Altinn 2 API root).
 fn urls(base: &str) -> (String, String, String) {
-    (
-        format!("{base}/maskinporten/"),
-        format!("{base}/platform"),
-        format!("{base}/altinn"),
-    )
+    // One listener serves all three; the issuer is the base with a trailing slash.
+    (format!("{base}/"), base.to_owned(), base.to_owned())
 }
 
 /// What a user of this scenario has in their environment.
@@ -380,11 +377,11 @@ pub(super) fn run(s: &Scenario<'_>, report: &mut Report) {
         &person,
         &["--service", NON_DELEGABLE_SERVICE],
     ]));
-    report.exit(step, &r, 2);
+    report.exit(step, &r, 3);
     report.check(
         step,
         "the refusal says what Altinn said",
-        r.stderr.contains("Altinn"),
+        r.stderr.contains("cannot be delegated"),
         r.stderr.clone(),
     );
 
@@ -439,5 +436,35 @@ pub(super) fn run(s: &Scenario<'_>, report: &mut Report) {
             report.check(step, "GET /_mock/state", false, format!("{status}: {body}"));
         }
         Err(e) => report.check(step, "GET /_mock/state", false, format!("{e:#}")),
+    }
+    match s.mock.get_json("/_mock/counters") {
+        Ok((200, counters)) => {
+            let count = |key: &str| counters[key].as_u64().unwrap_or(0);
+            let posts = count("POST /api/{who}/authorization/Delegations");
+            report.check(
+                step,
+                "exactly one delegation POST for the two grants (the second sent nothing)",
+                posts == 1,
+                format!("POST count {posts}; counters: {counters}"),
+            );
+            let deletes = count(
+                "DELETE /api/{who}/authorization/Delegations/{receiverId}/rights/{authzRuleId}",
+            );
+            report.check(
+                step,
+                "two right DELETEs for the revoke",
+                deletes == 2,
+                format!("DELETE count {deletes}; counters: {counters}"),
+            );
+        }
+        Ok((status, body)) => {
+            report.check(
+                step,
+                "GET /_mock/counters",
+                false,
+                format!("{status}: {body}"),
+            );
+        }
+        Err(e) => report.check(step, "GET /_mock/counters", false, format!("{e:#}")),
     }
 }
