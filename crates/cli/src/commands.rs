@@ -294,10 +294,10 @@ pub(crate) async fn grant(
     input: &RightsInput,
 ) -> anyhow::Result<tilgang_access::GrantOutcome> {
     let wanted = input.service_rights(&input.actions)?;
-    Ok(access
+    access
         .grant(&input.org, &input.holder, &wanted)
         .await
-        .context("step 5 (grant rights) failed")?)
+        .context("step 5 (grant rights) failed")
 }
 
 /// Step 6. Without `--action`, every directly delegated action on the service is revoked.
@@ -324,10 +324,10 @@ pub(crate) async fn revoke(
         input.actions.clone()
     };
     let wanted = input.service_rights(&actions)?;
-    Ok(access
+    access
         .revoke(&input.org, &input.holder, &wanted)
         .await
-        .context("step 6 (revoke rights) failed")?)
+        .context("step 6 (revoke rights) failed")
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ impl Setting {
         matches!(self, Setting::Key | Setting::Cert | Setting::P12)
     }
 
-    fn from_flags(self, flags: &SettingsArgs) -> Option<&str> {
+    fn in_flags(self, flags: &SettingsArgs) -> Option<&str> {
         match self {
             Setting::MaskinportenUrl => flags.maskinporten_url.as_deref(),
             Setting::ClientId => flags.client_id.as_deref(),
@@ -181,7 +181,7 @@ impl Setting {
         }
     }
 
-    fn from_profile(self, p: &ProfileFile) -> Option<&str> {
+    fn in_profile(self, p: &ProfileFile) -> Option<&str> {
         match self {
             Setting::MaskinportenUrl => p.maskinporten_url.as_deref(),
             Setting::ClientId => p.client_id.as_deref(),
@@ -482,12 +482,12 @@ impl Config {
         for setting in Setting::ALL {
             let spec = setting.spec();
             let secret = setting.is_secret();
-            let found = if let Some(v) = setting.from_flags(inputs.flags) {
+            let found = if let Some(v) = setting.in_flags(inputs.flags) {
                 Some((v.to_owned(), Source::Flag(spec.flag.unwrap_or_default())))
             } else if let Some(v) = spec.env.and_then(|var| env_var(inputs.env, var)) {
                 Some((v, Source::Env(spec.env.unwrap_or_default().into())))
             } else if let (Some(v), ProfileState::Loaded { path, profile }) =
-                (setting.from_profile(&profile_file), &profile)
+                (setting.in_profile(&profile_file), &profile)
             {
                 let value = if setting.is_path() {
                     relative_to(path, v)

@@ -5,7 +5,6 @@
 //! public test credentials. Each step prints its result and the command that does the same
 //! step on its own.
 
-use serde::Serialize;
 use tilgang_domain::{Action, Fnr, PartyRef, ScopeSet};
 use tilgang_mock::{MockServer, demo};
 use tilgang_ports::TokenRequest;
@@ -137,12 +136,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
     })
 }
 
-fn step(
-    n: u8,
-    title: &str,
-    command: &str,
-    result: &(impl Render + Serialize),
-) -> anyhow::Result<DemoStep> {
+fn step(n: u8, title: &str, command: &str, result: &impl Render) -> anyhow::Result<DemoStep> {
     Ok(DemoStep {
         step: n,
         title: title.to_owned(),
