@@ -572,23 +572,59 @@ impl Inner {
             token_endpoint: Url,
         }
         let url = self.environment.well_known_url();
-        let response = self
-            .http
-            .get(&url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, 1))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| transport_error(&e, 1))?;
-        if !status.is_success() {
-            return Err(TokenError::InvalidResponse {
-                message: format!(
-                    "the well-known document {url} answered HTTP {status}: {}",
-                    body_excerpt(&body)
-                ),
-            });
-        }
+        let body = with_retries(&self.retry, |attempt| {
+            let url = &url;
+            async move {
+                let response = match self
+                    .http
+                    .get(url)
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .send()
+                    .await
+                {
+                    Ok(response) => response,
+                    Err(e) => {
+                        return Attempt::Retry {
+                            error: transport_error(&e, attempt),
+                            retry_after: None,
+                        };
+                    }
+                };
+                let status = response.status();
+                let wait = retry_after(response.headers());
+                let body = match response.bytes().await {
+                    Ok(body) => body,
+                    Err(e) => {
+                        return Attempt::Retry {
+                            error: transport_error(&e, attempt),
+                            retry_after: None,
+                        };
+                    }
+                };
+                match status.as_u16() {
+                    200..=299 => Attempt::Done(Ok(body)),
+                    429 => Attempt::Retry {
+                        error: TokenError::RateLimited { retry_after: wait },
+                        retry_after: wait,
+                    },
+                    500..=599 => Attempt::Retry {
+                        error: TokenError::Server {
+                            status: status.as_u16(),
+                            reason: status.canonical_reason().unwrap_or("").to_owned(),
+                            attempts: attempt,
+                        },
+                        retry_after: wait,
+                    },
+                    _ => Attempt::Done(Err(TokenError::InvalidResponse {
+                        message: format!(
+                            "the well-known document {url} answered HTTP {status}: {}",
+                            body_excerpt(&body)
+                        ),
+                    })),
+                }
+            }
+        })
+        .await?;
         let doc: WellKnown =
             serde_json::from_slice(&body).map_err(|e| TokenError::InvalidResponse {
                 message: format!("the well-known document {url} does not decode: {e}"),

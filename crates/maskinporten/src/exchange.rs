@@ -215,9 +215,15 @@ impl AltinnExchange {
 
     async fn exchange(&self) -> Result<Fetched<AltinnToken>, TokenError> {
         match self.exchange_once().await {
-            // A 401 means Altinn refused the Maskinporten token; it may have been revoked or
-            // cached too long. Try once more with a new one before giving up.
-            Err(TokenError::ExchangeRejected { status: 401, .. }) => {
+            // A 401 with an empty body means Altinn refused the Maskinporten token (it may have
+            // been revoked or cached too long): try once more with a new one. A 401 with a body
+            // is about the enterprise-user credentials, and repeating it only counts towards a
+            // lockout.
+            Err(TokenError::ExchangeRejected {
+                status: 401,
+                ref body,
+                ..
+            }) if body.is_empty() => {
                 tracing::debug!("Altinn refused the Maskinporten token; retrying with a new one");
                 self.source.invalidate(&self.request).await;
                 self.exchange_once().await
@@ -298,6 +304,9 @@ impl AltinnExchange {
                 reason,
                 body: body_excerpt(&body),
                 hint: match code {
+                    401 if !body.is_empty() && self.config.enterprise_user.is_some() => {
+                        "Altinn refused the enterprise user's name or password (repeated failures lock the user out)"
+                    }
                     401 => {
                         "Altinn refused the Maskinporten token: check that the Maskinporten and Altinn environments match (test with TT02, prod with production) and that the token has a consumer"
                     }
