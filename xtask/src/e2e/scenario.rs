@@ -112,7 +112,7 @@ pub(crate) fn user_env_for(base: &str, root: &Path, work: &Path) -> Vec<(String,
 }
 
 fn write_profile(work: &Path) -> anyhow::Result<()> {
-    let text = format!("[e2e]\nenv = \"local\"\napi_key = \"{API_KEY}\"\n");
+    let text = format!("[e2e]\napi_key = \"{API_KEY}\"\n");
     std::fs::write(work.join("altinn.toml"), text)?;
     Ok(())
 }
@@ -437,34 +437,51 @@ pub(super) fn run(s: &Scenario<'_>, report: &mut Report) {
         }
         Err(e) => report.check(step, "GET /_mock/state", false, format!("{e:#}")),
     }
-    match s.mock.get_json("/_mock/counters") {
-        Ok((200, counters)) => {
-            let count = |key: &str| counters[key].as_u64().unwrap_or(0);
-            let posts = count("POST /api/{who}/authorization/Delegations");
+    match s.mock.get_json("/_mock/requests") {
+        Ok((200, log)) => {
+            let entries = log.as_array().cloned().unwrap_or_default();
+            let count = |method: &str, suffix: &str, status: u64| {
+                entries
+                    .iter()
+                    .filter(|r| {
+                        r["method"] == method
+                            && r["status"].as_u64() == Some(status)
+                            && r["route"]
+                                .as_str()
+                                .is_some_and(|route| route.to_ascii_lowercase().ends_with(suffix))
+                    })
+                    .count()
+            };
+            let created = count("POST", "/authorization/delegations", 201);
             report.check(
                 step,
-                "exactly one delegation POST for the two grants (the second sent nothing)",
-                posts == 1,
-                format!("POST count {posts}; counters: {counters}"),
+                "one delegation POST succeeded (the repeated grant sent nothing)",
+                created == 1,
+                format!("{created} POSTs answered 201"),
             );
-            let deletes = count(
-                "DELETE /api/{who}/authorization/Delegations/{receiverId}/rights/{authzRuleId}",
+            let refused = count("POST", "/authorization/delegations", 403);
+            report.check(
+                step,
+                "the non-delegable grant was refused by the mock (403)",
+                refused == 1,
+                format!("{refused} POSTs answered 403"),
             );
+            let deleted = count("DELETE", "/rights/{authzruleid}", 204);
             report.check(
                 step,
                 "two right DELETEs for the revoke",
-                deletes == 2,
-                format!("DELETE count {deletes}; counters: {counters}"),
+                deleted == 2,
+                format!("{deleted} DELETEs answered 204"),
             );
         }
         Ok((status, body)) => {
             report.check(
                 step,
-                "GET /_mock/counters",
+                "GET /_mock/requests",
                 false,
                 format!("{status}: {body}"),
             );
         }
-        Err(e) => report.check(step, "GET /_mock/counters", false, format!("{e:#}")),
+        Err(e) => report.check(step, "GET /_mock/requests", false, format!("{e:#}")),
     }
 }
