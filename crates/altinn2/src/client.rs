@@ -417,6 +417,42 @@ mod tests {
         assert_eq!(backoff_delay(&policy, 2, Some(wait), &mut rng), wait);
     }
 
+    struct NoTokens;
+
+    #[async_trait::async_trait]
+    impl AltinnTokenSource for NoTokens {
+        async fn altinn_token(
+            &self,
+        ) -> Result<tilgang_domain::secret::AltinnToken, tilgang_ports::TokenError> {
+            Err(tilgang_ports::TokenError::Config {
+                message: "no tokens in this test".into(),
+            })
+        }
+
+        async fn invalidate(&self) {}
+    }
+
+    /// The backoff sleeps on tokio's clock, so callers' tests can pause and advance it.
+    #[tokio::test(start_paused = true)]
+    async fn backoff_sleeps_on_tokio_time() {
+        let mut config = Altinn2Config::new(
+            Url::parse("https://tt02.altinn.no").unwrap(),
+            tilgang_domain::secret::ApiKey::new("k"),
+        );
+        config.retry = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_secs(10),
+            max_delay: Duration::from_secs(20),
+        };
+        let client = Altinn2Client::new(config, Arc::new(NoTokens)).unwrap();
+        let start = tokio::time::Instant::now();
+        client.back_off(2, Some(Duration::from_secs(30))).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+        let start = tokio::time::Instant::now();
+        client.back_off(3, None).await;
+        assert!(start.elapsed() <= Duration::from_secs(20));
+    }
+
     #[test]
     fn error_codes_are_read_from_either_error_model() {
         assert_eq!(
