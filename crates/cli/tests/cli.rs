@@ -521,3 +521,65 @@ async fn verbose_logs_go_to_stderr_without_secrets() {
         assert!(!run.stderr.is_empty(), "--verbose logged nothing");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enterprise_users_gone_exits_3_and_the_exchange_works_without_one() {
+    let mut world = tilgang_mock::World::demo();
+    world.settings.enterprise_user_gone = true;
+    let mock = MockServer::start_with(world).await;
+    let mut env = Env::for_mock(&mock);
+    let run = env.run(&["exchange"]);
+    run.expect(3).assert_no_leaks();
+    assert!(run.stderr.contains("410"), "{}", run.stderr);
+    env.unset("ALTINN_ENTERPRISE_USER");
+    let run = env.run(&["exchange", "-o", "json"]);
+    run.expect(0);
+    assert_eq!(run.json()["enterprise_user"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pem_key_without_kid_or_certificate_exits_2() {
+    let mock = MockServer::start().await;
+    let mut env = Env::for_mock(&mock);
+    env.unset("MASKINPORTEN_KID");
+    let run = env.run(&["token"]);
+    run.expect(2);
+    assert!(run.stderr.contains("MASKINPORTEN_KID"), "{}", run.stderr);
+    assert!(run.stderr.contains("MASKINPORTEN_CERT"), "{}", run.stderr);
+    assert!(!run.stderr.contains("BEGIN"), "{}", run.stderr);
+
+    // A JWK file names its own key id.
+    let jwk = env.home.path().join("client.jwk.json");
+    std::fs::write(&jwk, demo::CLIENT_KEY_JWK).unwrap();
+    env.set("MASKINPORTEN_KEY", &jwk.display().to_string());
+    env.run(&["token"]).expect(0).assert_no_leaks();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pkcs12_password_comes_from_the_named_variable() {
+    let mock = MockServer::start().await;
+    let mut env = Env::for_mock(&mock);
+    let p12 = env.home.path().join("enterprise.p12");
+    std::fs::write(&p12, demo::ENTERPRISE_P12).unwrap();
+    env.unset("MASKINPORTEN_KEY")
+        .unset("MASKINPORTEN_KID")
+        .set("MASKINPORTEN_CLIENT_ID", demo::CERT_CLIENT_ID)
+        .set("MASKINPORTEN_P12", &p12.display().to_string());
+    // Without the password variable: a configuration error naming it.
+    let run = env.run(&["token", "--p12-password-env", "MY_P12_PASSWORD"]);
+    run.expect(2);
+    assert!(run.stderr.contains("MY_P12_PASSWORD"), "{}", run.stderr);
+    env.set("MY_P12_PASSWORD", demo::ENTERPRISE_P12_PASSWORD);
+    let run = env.run(&[
+        "token",
+        "--p12-password-env",
+        "MY_P12_PASSWORD",
+        "--verbose",
+    ]);
+    run.expect(0).assert_no_leaks();
+    assert!(
+        !run.stderr.contains(demo::ENTERPRISE_P12_PASSWORD),
+        "{}",
+        run.stderr
+    );
+}
