@@ -495,7 +495,7 @@ fn to_role(world: &World, ctx: &Ctx<'_>, r: &HeldRole) -> Role {
         role_description: def.map(|d| d.description.get(ctx.lcid).to_owned()),
         delegator: Some(r.delegator.clone().unwrap_or_default()),
         delegated_time: r.delegated_time.clone(),
-        role_definition_code: None,
+        role_definition_code: def.and_then(|d| d.code.clone()),
         links: role_links(ctx, r.role_definition_id),
     }
 }
@@ -525,7 +525,12 @@ fn held_rights<'w>(world: &'w World, from: &str, to: &str) -> Vec<&'w HeldRight>
 }
 
 fn holder_roles(world: &World, ctx: &Ctx<'_>, from: &str, to: &str) -> Vec<Role> {
-    let mut roles = Vec::new();
+    let mut roles: Vec<Role> = world
+        .roles
+        .iter()
+        .filter(|r| r.from == from && r.to == to)
+        .map(|r| to_role(world, ctx, r))
+        .collect();
     let latest_direct = held_rights(world, from, to)
         .into_iter()
         .filter(|r| r.source.eq_ignore_ascii_case("DirectlyDelegatedRights"))
@@ -534,13 +539,6 @@ fn holder_roles(world: &World, ctx: &Ctx<'_>, from: &str, to: &str) -> Vec<Role>
     if let Some(latest) = latest_direct {
         roles.push(single_rights_role(ctx, Some(latest)));
     }
-    roles.extend(
-        world
-            .roles
-            .iter()
-            .filter(|r| r.from == from && r.to == to)
-            .map(|r| to_role(world, ctx, r)),
-    );
     roles
 }
 
