@@ -499,3 +499,23 @@ async fn binary_loads_a_fixtures_file() {
         .unwrap();
     assert_eq!(state.settings.access_token_lifetime_secs, 77);
 }
+
+#[tokio::test]
+async fn annotated_example_world_loads_and_serves() {
+    let path = format!("{}/fixtures/example-world.toml", env!("CARGO_MANIFEST_DIR"));
+    let world = World::load(&path).unwrap();
+    assert_eq!(world.rights.len(), 1);
+    let server = MockServer::start_with(world).await;
+    assert_eq!(
+        post_token(&server, &Grant::kid(&server, "altinn:enduser").sign())
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        post_token(&server, &Grant::cert(&server, "altinn:enduser").sign())
+            .await
+            .status(),
+        200
+    );
+}
