@@ -239,12 +239,12 @@ fn odata(
     };
     let skip = number("$skip")?.unwrap_or(0);
     let top = number("$top")?;
-    if let Some(t) = top {
-        if t > TOP_MAX {
-            return Err(bad(format!(
-                "The limit of '{TOP_MAX}' for Top query has been exceeded. The value from the incoming request is '{t}'."
-            )));
-        }
+    if let Some(t) = top
+        && t > TOP_MAX
+    {
+        return Err(bad(format!(
+            "The limit of '{TOP_MAX}' for Top query has been exceeded. The value from the incoming request is '{t}'."
+        )));
     }
     let mut filters = Vec::new();
     if let Some(f) = q.get("$filter") {

@@ -249,14 +249,14 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
             format!("Invalid JWT header. Unsupported header parameter '{field}'"),
         ));
     }
-    if let Some(typ) = header.get("typ") {
-        if !typ.as_str().is_some_and(|t| t.eq_ignore_ascii_case("JWT")) {
-            return Err(err(
-                "invalid_grant",
-                "MP-123",
-                "Invalid JWT header. typ must be JWT",
-            ));
-        }
+    if let Some(typ) = header.get("typ")
+        && !typ.as_str().is_some_and(|t| t.eq_ignore_ascii_case("JWT"))
+    {
+        return Err(err(
+            "invalid_grant",
+            "MP-123",
+            "Invalid JWT header. typ must be JWT",
+        ));
     }
     let claims = &parsed.claims;
     let Some(iss) = claims.get("iss").and_then(Value::as_str) else {
@@ -397,23 +397,23 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
     if exp + skew < t {
         return Err(err("invalid_grant", "MP-130", "JWT is expired"));
     }
-    if let Some(nbf) = claims.get("nbf") {
-        if !nbf.as_i64().is_some_and(|n| n <= t + skew) {
-            return Err(err(
-                "invalid_grant",
-                "MP-130",
-                "Invalid assertion. JWT is not valid yet (nbf)",
-            ));
-        }
+    if let Some(nbf) = claims.get("nbf")
+        && nbf.as_i64().is_none_or(|n| n > t + skew)
+    {
+        return Err(err(
+            "invalid_grant",
+            "MP-130",
+            "Invalid assertion. JWT is not valid yet (nbf)",
+        ));
     }
-    if let Some(jti) = claims.get("jti") {
-        if !jti.as_str().is_some_and(|j| !j.is_empty()) {
-            return Err(err(
-                "invalid_request",
-                "MP-011",
-                "Invalid assertion. Invalid parameter value: jti must be a non-empty string",
-            ));
-        }
+    if let Some(jti) = claims.get("jti")
+        && jti.as_str().is_none_or(|j| j.is_empty())
+    {
+        return Err(err(
+            "invalid_request",
+            "MP-011",
+            "Invalid assertion. Invalid parameter value: jti must be a non-empty string",
+        ));
     }
     let scope = match claims.get("scope") {
         Some(Value::String(sc)) if !sc.trim().is_empty() => sc.clone(),
@@ -443,17 +443,16 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
             ));
         }
     }
-    if let Some(pid) = claims.get("pid") {
-        if !pid
+    if let Some(pid) = claims.get("pid")
+        && !pid
             .as_str()
             .is_some_and(|p| p.len() == 11 && p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(err(
-                "invalid_request",
-                "MP-011",
-                "Invalid assertion. Invalid parameter value: pid must be 11 digits",
-            ));
-        }
+    {
+        return Err(err(
+            "invalid_request",
+            "MP-011",
+            "Invalid assertion. Invalid parameter value: pid must be 11 digits",
+        ));
     }
     if let Some(details) = claims.get("authorization_details") {
         let known = details.as_array().is_some_and(|a| {
@@ -646,10 +645,10 @@ fn strip_zero(b: &[u8]) -> &[u8] {
 fn cert_org(cert: &X509Certificate<'_>) -> Option<String> {
     let org_identifier = x509_parser::der_parser::oid!(2.5.4.97);
     for attr in cert.subject().iter_by_oid(&org_identifier) {
-        if let Ok(v) = attr.as_str() {
-            if let Some(org) = v.strip_prefix("NTRNO-") {
-                return Some(org.to_owned());
-            }
+        if let Ok(v) = attr.as_str()
+            && let Some(org) = v.strip_prefix("NTRNO-")
+        {
+            return Some(org.to_owned());
         }
     }
     let serial = x509_parser::der_parser::oid!(2.5.4.5);

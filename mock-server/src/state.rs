@@ -262,10 +262,10 @@ impl Shared {
             let r = f(&mut w);
             (r, self.state_file.as_ref().map(|_| w.clone()))
         };
-        if let (Some(path), Some(snapshot)) = (&self.state_file, snapshot) {
-            if let Err(e) = snapshot.save_atomic(path) {
-                tracing::error!("could not persist the world: {e}");
-            }
+        if let (Some(path), Some(snapshot)) = (&self.state_file, snapshot)
+            && let Err(e) = snapshot.save_atomic(path)
+        {
+            tracing::error!("could not persist the world: {e}");
         }
         result
     }
