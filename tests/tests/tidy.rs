@@ -464,8 +464,8 @@ fn architecture_md_describes_every_crate() {
         if !architecture.contains(&format!("`{}`", manifest.package)) {
             problems.push(format!(
                 "ARCHITECTURE.md does not mention the crate `{}` ({}).\n  \
-                 Fix: add a `### `{}` (`{}`)` paragraph under \"Crates\" saying what it is for \
-                 and which invariants hold.",
+                 Fix: add a paragraph headed ### `{}` (`{}`) under \"Crates\" that says what \
+                 the crate is for and which invariants hold.",
                 manifest.package, manifest.dir, manifest.dir, manifest.package
             ));
         }
