@@ -293,6 +293,13 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
                     "Invalid assertion. Client authentication failed. Unknown key identifier (kid) for client.",
                 ));
             };
+            if jwk.expires_at.is_some_and(|e| e < now()) {
+                return Err(err(
+                    "invalid_grant",
+                    "MP-121",
+                    "Invalid assertion. Client authentication failed. Expired key",
+                ));
+            }
             let key = DecodingKey::from_rsa_components(&jwk.n, &jwk.e).map_err(|_| {
                 err(
                     "invalid_grant",

@@ -175,6 +175,10 @@ pub struct PublicJwk {
     /// Use hint (`sig`).
     #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
     pub use_: Option<String>,
+    /// When the registration expires (Unix seconds); Maskinporten keys expire a year after
+    /// upload, and an expired key gives MP-121.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 /// An Altinn API delegation of scopes from a consumer to a supplier (for `consumer_org`).
@@ -196,8 +200,8 @@ fn default_delegation_source() -> String {
     "https://tt02.altinn.no/".to_owned()
 }
 
-/// An Altinn 2 API key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An Altinn 2 API key. `Debug` does not print the key.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKey {
     /// The key.
@@ -208,8 +212,8 @@ pub struct ApiKey {
     pub resources: Vec<String>,
 }
 
-/// An enterprise user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An enterprise user. `Debug` does not print the password.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseUser {
     /// User name.
@@ -237,8 +241,8 @@ pub struct AdminRole {
     pub role: String,
 }
 
-/// A person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A person. `Debug` masks the fødselsnummer.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
     /// Fødselsnummer.
@@ -407,6 +411,40 @@ pub struct HeldRole {
     /// When.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delegated_time: Option<String>,
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("key", &"[redacted]")
+            .field("org", &self.org)
+            .field("resources", &self.resources)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EnterpriseUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterpriseUser")
+            .field("user_name", &self.user_name)
+            .field("password", &"[redacted]")
+            .field("org", &self.org)
+            .field("user_id", &self.user_id)
+            .field("party_id", &self.party_id)
+            .field("roles", &self.roles)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Person")
+            .field("ssn", &tilgang_domain::MaskedSsn::new(&self.ssn))
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("party_id", &self.party_id)
+            .finish()
+    }
 }
 
 /// A party of any kind, resolved from a key or a reportee id.

@@ -506,3 +506,27 @@ async fn pid_and_authorization_details_are_checked() {
     );
     assert_error(&server, &g.sign(), 400, "invalid_request", "MP-301").await;
 }
+
+#[tokio::test]
+async fn expired_registered_key_is_mp121() {
+    let mut world = World::demo();
+    world.clients[0].jwks[0].expires_at = Some(now() - 1);
+    let server = MockServer::start_with(world).await;
+    let desc = assert_error(
+        &server,
+        &Grant::kid(&server, "altinn:enduser").sign(),
+        400,
+        "invalid_grant",
+        "MP-121",
+    )
+    .await;
+    assert!(desc.contains("Expired key"), "{desc}");
+}
+
+#[test]
+fn world_debug_hides_secrets_and_masks_numbers() {
+    let text = format!("{:?}", World::demo());
+    assert!(!text.contains(demo::ENTERPRISE_PASSWORD));
+    assert!(!text.contains(&format!("\"{}\"", demo::API_KEY)));
+    assert!(!text.contains(&format!("ssn: \"{}\"", demo::PERSON_FNR)));
+}
