@@ -17,6 +17,7 @@ use std::{
 };
 
 use arc_swap::{ArcSwap, ArcSwapOption};
+use rustc_hash::FxBuildHasher;
 use tilgang_domain::secret::AccessToken;
 use tilgang_ports::{Clock, TokenError, TokenRequest};
 
@@ -118,10 +119,14 @@ pub(crate) struct Identity {
     pub(crate) key_id: String,
 }
 
+/// The map behind a partition. Keys come from the application's own requests, not from
+/// outside, so a fast non-DoS-resistant hasher is fine and keeps the hot path short.
+type SlotMap = HashMap<TokenRequest, Arc<Slot<AccessToken>>, FxBuildHasher>;
+
 /// The tokens of one client identity, keyed by request.
 #[derive(Default)]
 pub(crate) struct Partition {
-    slots: ArcSwap<HashMap<TokenRequest, Arc<Slot<AccessToken>>>>,
+    slots: ArcSwap<SlotMap>,
     insert: Mutex<()>,
 }
 
@@ -130,6 +135,17 @@ impl Partition {
     #[inline]
     pub(crate) fn fresh(&self, request: &TokenRequest, now: SystemTime) -> Option<AccessToken> {
         self.slots.load().get(request)?.fresh(now)
+    }
+
+    /// The hot path without a copy: `f` sees the fresh token in place.
+    #[inline]
+    pub(crate) fn with_fresh<R>(
+        &self,
+        request: &TokenRequest,
+        now: SystemTime,
+        f: impl FnOnce(&AccessToken) -> R,
+    ) -> Option<R> {
+        self.slots.load().get(request)?.with_fresh(now, f)
     }
 
     /// The slot for `request`, created when missing.
@@ -148,7 +164,7 @@ impl Partition {
         // Copy-on-write: readers keep using the old map until the new one is stored. Slots whose
         // token has expired and that nobody is refreshing are dropped on the way, so the map
         // does not grow without bound when requests vary.
-        let mut next: HashMap<_, _> = current
+        let mut next: SlotMap = current
             .iter()
             .filter(|(_, slot)| !slot.is_dead(now))
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -212,6 +228,14 @@ impl<T: Clone> Slot<T> {
     pub(crate) fn fresh(&self, now: SystemTime) -> Option<T> {
         match &*self.current.load() {
             Some(cached) if now < cached.refresh_at => Some(cached.value.clone()),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn with_fresh<R>(&self, now: SystemTime, f: impl FnOnce(&T) -> R) -> Option<R> {
+        match &*self.current.load() {
+            Some(cached) if now < cached.refresh_at => Some(f(&cached.value)),
             _ => None,
         }
     }

@@ -343,6 +343,20 @@ impl MaskinportenClient {
         self.inner.partition.fresh(request, self.inner.clock.now())
     }
 
+    /// Runs `f` on a cached token for `request` that is not yet due for refresh, without
+    /// copying it: the cheapest way to read a token (e.g. to format an `Authorization`
+    /// header). Takes no lock, writes no shared memory and does no I/O.
+    #[inline]
+    pub fn with_cached<R>(
+        &self,
+        request: &TokenRequest,
+        f: impl FnOnce(&AccessToken) -> R,
+    ) -> Option<R> {
+        self.inner
+            .partition
+            .with_fresh(request, self.inner.clock.now(), f)
+    }
+
     /// A valid token for `request`: from the cache when fresh, otherwise fetched (one fetch per
     /// request at a time, however many callers wait for it).
     pub async fn token(&self, request: &TokenRequest) -> Result<AccessToken, TokenError> {

@@ -474,7 +474,7 @@ async fn exchange_refusals_come_back_typed() {
 
     let err = with_user("wrong").altinn_token().await.unwrap_err();
     assert!(
-        matches!(err, TokenError::ExchangeRejected { status: 401, ref hint, .. } if hint.contains("enterprise user")),
+        matches!(err, TokenError::ExchangeRejected { status: 401, hint, .. } if hint.contains("enterprise user")),
         "{err:?}"
     );
 
