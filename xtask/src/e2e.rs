@@ -34,7 +34,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let fixtures = work.join("world.json");
     write_fixtures(&mock_bin, &fixtures)?;
     let state = work.join("state.json");
-    let mock = MockProcess::start(&mock_bin, &fixtures, &state)?;
+    let mock = MockProcess::start(&mock_bin, &fixtures, Some(&state))?;
     println!("mock server: {}", mock.base);
 
     let mut report = Report::default();
@@ -58,7 +58,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn exe(name: &str) -> String {
+pub(crate) fn exe(name: &str) -> String {
     format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }
 
@@ -84,7 +84,7 @@ fn build(root: &Path, release: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root.join(p) })
@@ -106,12 +106,15 @@ pub(crate) struct MockProcess {
 }
 
 impl MockProcess {
-    fn start(bin: &Path, fixtures: &Path, state: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(bin)
-            .args(["--listen", "127.0.0.1:0", "--fixtures"])
-            .arg(fixtures)
-            .arg("--state")
-            .arg(state)
+    /// Starts the binary on a free port with `fixtures`, persisting to `state` when given.
+    pub(crate) fn start(bin: &Path, fixtures: &Path, state: Option<&Path>) -> anyhow::Result<Self> {
+        let mut cmd = Command::new(bin);
+        cmd.args(["--listen", "127.0.0.1:0", "--fixtures"])
+            .arg(fixtures);
+        if let Some(state) = state {
+            cmd.arg("--state").arg(state);
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -170,6 +173,18 @@ impl Drop for MockProcess {
 /// A minimal HTTP/1.1 GET over `TcpStream` (no TLS; the mock is local). Handles
 /// `Content-Length` and chunked bodies.
 fn http_get(base: &str, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+    http_request(base, "GET", path, &[("Accept", "application/json")], b"")
+}
+
+/// A minimal HTTP/1.1 request with extra headers and a body (sent with `Content-Length` when
+/// not empty), over `TcpStream`.
+pub(crate) fn http_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> anyhow::Result<(u16, Vec<u8>)> {
     let authority = base
         .strip_prefix("http://")
         .context("the mock's address is not http://")?
@@ -180,10 +195,17 @@ fn http_get(base: &str, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(&authority)
         .with_context(|| format!("cannot connect to the mock at {authority}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-    )?;
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let split = raw

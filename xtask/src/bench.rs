@@ -1,0 +1,624 @@
+//! `cargo xtask bench`: the end-to-end load benchmark and the CLI's start-up and memory.
+//!
+//! 1. Builds the release binaries (`altinn`, `tilgang-mock`, `tilgang-loadgen`).
+//! 2. Writes a fixtures world with one synthetic person per flow (plus one for the warm-up)
+//!    and starts the mock server binary on a free port with it. No `--state` file: persisting
+//!    the whole world after every change would measure the disk, not the HTTP path.
+//! 3. Runs the load driver (`tilgang-loadgen run`): N person flows through the library API.
+//! 4. Runs `wrk` (installed with apt-get when missing) against the same mock with the same
+//!    concurrency: the GET of one right holder and the ReporteeConversion POST, with an Altinn
+//!    token minted by the mock. The client's request rate is reported as a ratio of these.
+//! 5. Times `altinn --help` (start-up) and measures the peak RSS of `altinn demo`.
+//!
+//! Prints a report and writes it as JSON (`target/bench/report.json` unless `--json`).
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use anyhow::{Context as _, ensure};
+use serde_json::{Value, json};
+
+use crate::{
+    cargo,
+    e2e::{MockProcess, exe, http_request, target_dir},
+    workspace_root,
+};
+
+/// The demo world's credentials (public test material, see `tilgang_mock::demo`).
+const API_KEY: &str = "demo-api-key";
+const ENTERPRISE_USER: &str = "demo-admin";
+const ORG: &str = "310000000";
+
+/// What the task was asked to do.
+#[derive(Debug)]
+struct Options {
+    flows: usize,
+    concurrency: usize,
+    wrk_secs: u64,
+    startup_runs: usize,
+    json: Option<PathBuf>,
+    criterion: bool,
+}
+
+pub(crate) const HELP: &str = "\
+  bench   release build; N person flows through the library API against the mock binary,
+          wrk against the same endpoints, CLI start-up and demo RSS; a report and JSON
+          --flows N (2000)  --concurrency C (32)  --wrk-secs S (5)  --startup-runs R (100)
+          --json FILE (target/bench/report.json)  --criterion (also run the criterion benches)";
+
+fn parse(args: &[String]) -> anyhow::Result<Options> {
+    let mut o = Options {
+        flows: 2000,
+        concurrency: 32,
+        wrk_secs: 5,
+        startup_runs: 100,
+        json: None,
+        criterion: false,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "--criterion" {
+            o.criterion = true;
+            continue;
+        }
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        let n = || -> anyhow::Result<usize> {
+            let n: usize = value
+                .parse()
+                .with_context(|| format!("{flag} {value:?} is not a number"))?;
+            ensure!(n > 0, "{flag} must be at least 1");
+            Ok(n)
+        };
+        match flag.as_str() {
+            "--flows" => o.flows = n()?,
+            "--concurrency" => o.concurrency = n()?,
+            "--wrk-secs" => o.wrk_secs = n()? as u64,
+            "--startup-runs" => o.startup_runs = n()?,
+            "--json" => o.json = Some(PathBuf::from(value)),
+            _ => anyhow::bail!("unknown option {flag:?}\n\nbench options:\n{HELP}"),
+        }
+    }
+    Ok(o)
+}
+
+/// Runs the benchmark.
+pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
+    let opts = parse(args)?;
+    let root = workspace_root();
+    build(&root)?;
+    let bin = target_dir(&root).join("release");
+    let altinn = bin.join(exe("altinn"));
+    let mock_bin = bin.join(exe("tilgang-mock"));
+    let loadgen = bin.join(exe("tilgang-loadgen"));
+
+    let work = std::env::temp_dir().join(format!("tilgang-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    let result = measure(&opts, &altinn, &mock_bin, &loadgen, &work);
+    let _ = std::fs::remove_dir_all(&work);
+    let report = result?;
+
+    println!("\n{}", render(&report));
+    let json_path = opts
+        .json
+        .clone()
+        .unwrap_or_else(|| target_dir(&root).join("bench").join("report.json"));
+    if let Some(dir) = json_path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&json_path, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", json_path.display()))?;
+    println!("\nJSON report: {}", json_path.display());
+
+    if opts.criterion {
+        for (package, bench) in [
+            ("tilgang-domain", "hal"),
+            ("tilgang-maskinporten", "grant"),
+            ("tilgang-maskinporten", "cache"),
+        ] {
+            let status = Command::new(cargo())
+                .current_dir(&root)
+                .args(["bench", "-p", package, "--bench", bench, "--"])
+                .args(["--warm-up-time", "1", "--measurement-time", "3"])
+                .status()?;
+            ensure!(
+                status.success(),
+                "cargo bench -p {package} --bench {bench} failed"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn build(root: &Path) -> anyhow::Result<()> {
+    let args = [
+        "build",
+        "--release",
+        "-p",
+        "tilgang-cli",
+        "-p",
+        "tilgang-mock",
+        "-p",
+        "tilgang-loadgen",
+        "--bin",
+        "altinn",
+        "--bin",
+        "tilgang-mock",
+        "--bin",
+        "tilgang-loadgen",
+    ];
+    println!("building: cargo {}", args.join(" "));
+    let status = Command::new(cargo())
+        .current_dir(root)
+        .args(args)
+        .status()
+        .context("cannot run cargo build")?;
+    ensure!(status.success(), "cargo build failed ({status})");
+    Ok(())
+}
+
+/// Everything that needs the scratch directory; the mock process ends when this returns, on
+/// every path (its `Drop` kills and reaps it).
+fn measure(
+    opts: &Options,
+    altinn: &Path,
+    mock_bin: &Path,
+    loadgen: &Path,
+    work: &Path,
+) -> anyhow::Result<Value> {
+    let fixtures = work.join("world.json");
+    let status = Command::new(loadgen)
+        .arg("fixtures")
+        .args(["--persons", &(opts.flows + 1).to_string()])
+        .arg("--out")
+        .arg(&fixtures)
+        .stdout(Stdio::null())
+        .status()
+        .context("cannot run tilgang-loadgen fixtures")?;
+    ensure!(
+        status.success(),
+        "tilgang-loadgen fixtures failed ({status})"
+    );
+
+    let mock = MockProcess::start(mock_bin, &fixtures, None)?;
+    println!(
+        "mock server: {} (release, {} flows' persons)",
+        mock.base,
+        opts.flows + 1
+    );
+
+    // 1. The library API under load.
+    let load_json = work.join("load.json");
+    println!(
+        "load: tilgang-loadgen run --url {} --flows {} --concurrency {}",
+        mock.base, opts.flows, opts.concurrency
+    );
+    let status = Command::new(loadgen)
+        .args(["run", "--url", &mock.base])
+        .args(["--flows", &opts.flows.to_string()])
+        .args(["--concurrency", &opts.concurrency.to_string()])
+        .arg("--json")
+        .arg(&load_json)
+        .status()
+        .context("cannot run tilgang-loadgen")?;
+    ensure!(status.success(), "the load run failed ({status})");
+    let load: Value = serde_json::from_str(&std::fs::read_to_string(&load_json)?)?;
+
+    // 2. The same server, driven by wrk.
+    let raw = raw_load(opts, &mock, &fixtures, work)?;
+    drop(mock);
+
+    // 3. The CLI on its own.
+    let startup = startup(altinn, opts.startup_runs)?;
+    let demo = demo_rss(altinn)?;
+
+    let client_rps = load["requests_per_sec"].as_f64().unwrap_or(0.0);
+    let get_rps = raw["get_holder"]["requests_per_sec"]
+        .as_f64()
+        .unwrap_or(0.0);
+    let post_rps = raw["reportee_conversion"]["requests_per_sec"]
+        .as_f64()
+        .unwrap_or(0.0);
+    // A flow's requests are about 5/12 ReporteeConversion POSTs and 7/12 reads and writes of
+    // delegations; weigh the two raw rates the same way (harmonic: time per request adds up).
+    let conversion_share = 5.0 / 12.0;
+    let mix_rps = 1.0 / (conversion_share / post_rps + (1.0 - conversion_share) / get_rps);
+    let ratio = |raw: f64| if raw > 0.0 { client_rps / raw } else { 0.0 };
+    Ok(json!({
+        "machine": machine(),
+        "options": {
+            "flows": opts.flows,
+            "concurrency": opts.concurrency,
+            "wrk_secs": opts.wrk_secs,
+            "startup_runs": opts.startup_runs,
+        },
+        "load": load,
+        "raw": raw,
+        "ratios": {
+            "client_vs_get_holder": round3(ratio(get_rps)),
+            "client_vs_reportee_conversion": round3(ratio(post_rps)),
+            "raw_mix_requests_per_sec": mix_rps.round(),
+            "client_vs_raw_mix": round3(ratio(mix_rps)),
+            "target": 0.5,
+        },
+        "cli_startup": startup,
+        "demo": demo,
+    }))
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Installs wrk with apt-get when it is missing (the bench runs as root in CI containers).
+fn ensure_wrk() -> anyhow::Result<()> {
+    let have = |cmd: &str| {
+        Command::new(cmd)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    };
+    if have("wrk") {
+        return Ok(());
+    }
+    println!("wrk is missing; installing it: apt-get install -y wrk");
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "wrk"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = Command::new("apt-get").arg("update").status();
+        ensure!(
+            install(),
+            "cannot install wrk (apt-get install -y wrk failed); install wrk and run again"
+        );
+    }
+    Ok(())
+}
+
+/// wrk against the cached GET of one right holder and the ReporteeConversion POST.
+fn raw_load(
+    opts: &Options,
+    mock: &MockProcess,
+    fixtures: &Path,
+    work: &Path,
+) -> anyhow::Result<Value> {
+    ensure_wrk()?;
+    // The warm-up person of the load run: a right holder that holds nothing now, like the
+    // persons of the measured flows before their grant.
+    let world: Value = serde_json::from_str(&std::fs::read_to_string(fixtures)?)?;
+    let person = world["persons"]
+        .as_array()
+        .and_then(|p| p.last())
+        .context("the fixtures have no persons")?;
+    let ssn = person["ssn"].as_str().context("person without ssn")?;
+    let last_name = person["last_name"]
+        .as_str()
+        .context("person without name")?;
+    let party_id = person["party_id"]
+        .as_u64()
+        .context("person without party id")?;
+
+    let expires = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() + 3600;
+    let mint = json!({
+        "user": ENTERPRISE_USER, "org": ORG, "scopes": ["altinn:enduser"], "expires_at": expires,
+    })
+    .to_string();
+    let (status, token) = http_request(
+        &mock.base,
+        "POST",
+        "/_mock/altinn-token",
+        &[("Content-Type", "application/json")],
+        mint.as_bytes(),
+    )?;
+    ensure!(status == 200, "minting an Altinn token answered {status}");
+    let token = String::from_utf8(token)?.trim().to_owned();
+    let bearer = format!("Bearer {token}");
+
+    let get_path = format!("/api/{ORG}/authorization/Delegations/r{party_id}?language=1044");
+    let get_headers = [
+        ("Authorization", bearer.as_str()),
+        ("ApiKey", API_KEY),
+        ("Accept", "application/hal+json"),
+    ];
+    let body = json!({"SocialSecurityNumber": ssn, "LastName": last_name}).to_string();
+    let post_path = "/api/reportees/ReporteeConversion";
+    let post_headers = [
+        ("Authorization", bearer.as_str()),
+        ("ApiKey", API_KEY),
+        ("Accept", "application/json"),
+        ("Content-Type", "application/json"),
+    ];
+    // Each request is checked once by hand, so wrk measures answers, not errors.
+    for (method, path, headers, body) in [
+        ("GET", get_path.as_str(), &get_headers[..], &b""[..]),
+        ("POST", post_path, &post_headers[..], body.as_bytes()),
+    ] {
+        let (status, answer) = http_request(&mock.base, method, path, headers, body)?;
+        ensure!(
+            status == 200,
+            "{method} {path} answered {status}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+
+    let lua = |method: &str, headers: &[(&str, &str)], body: &str| {
+        let mut s = format!("wrk.method = \"{method}\"\n");
+        if !body.is_empty() {
+            s.push_str(&format!("wrk.body = [[{body}]]\n"));
+        }
+        for (k, v) in headers {
+            s.push_str(&format!("wrk.headers[\"{k}\"] = \"{v}\"\n"));
+        }
+        s
+    };
+    let get_script = work.join("get.lua");
+    std::fs::write(&get_script, lua("GET", &get_headers, ""))?;
+    let post_script = work.join("post.lua");
+    std::fs::write(&post_script, lua("POST", &post_headers, &body))?;
+
+    let mut out = serde_json::Map::new();
+    for (name, path, script) in [
+        ("get_holder", get_path.as_str(), &get_script),
+        ("reportee_conversion", post_path, &post_script),
+    ] {
+        let url = format!("{}{path}", mock.base);
+        let threads = opts.concurrency.min(2).to_string();
+        let args = [
+            "-t".to_owned(),
+            threads,
+            "-c".to_owned(),
+            opts.concurrency.to_string(),
+            "-d".to_owned(),
+            format!("{}s", opts.wrk_secs),
+            "--latency".to_owned(),
+            "-s".to_owned(),
+            script.display().to_string(),
+            url,
+        ];
+        println!("raw: wrk {}", args.join(" "));
+        let output = Command::new("wrk")
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .context("cannot run wrk")?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        ensure!(
+            output.status.success(),
+            "wrk failed ({}): {text}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let parsed =
+            parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
+        out.insert(name.to_owned(), parsed);
+    }
+    Ok(Value::Object(out))
+}
+
+/// Requests/s, p50/p99 and error counts from wrk's `--latency` output.
+fn parse_wrk(text: &str) -> anyhow::Result<Value> {
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|v| v.trim().to_owned())
+    };
+    let rps: f64 = field("Requests/sec:").context("no Requests/sec")?.parse()?;
+    let non_2xx: u64 = field("Non-2xx or 3xx responses:")
+        .map(|v| v.parse().unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    let socket_errors = field("Socket errors:").unwrap_or_default();
+    let requests: u64 = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .context("no request count")?;
+    let pct = |p: &str| -> Option<f64> { field(p).and_then(|v| duration_ms(&v)) };
+    ensure!(
+        non_2xx == 0,
+        "wrk saw {non_2xx} answers that were not 2xx or 3xx"
+    );
+    Ok(json!({
+        "requests": requests,
+        "requests_per_sec": rps.round(),
+        "p50_ms": pct("50%"),
+        "p99_ms": pct("99%"),
+        "socket_errors": socket_errors,
+    }))
+}
+
+/// wrk's durations: `812.00us`, `1.23ms`, `2.00s`.
+fn duration_ms(v: &str) -> Option<f64> {
+    let (num, factor) = if let Some(n) = v.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = v.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('m') {
+        (n, 60_000.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    num.trim().parse::<f64>().ok().map(|n| round3(n * factor))
+}
+
+/// `altinn --help`, `runs` times after five warm-up runs (page cache, dynamic loader).
+fn startup(altinn: &Path, runs: usize) -> anyhow::Result<Value> {
+    let once = || -> anyhow::Result<Duration> {
+        let t = Instant::now();
+        let status = Command::new(altinn)
+            .arg("--help")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("cannot run altinn --help")?;
+        let elapsed = t.elapsed();
+        ensure!(status.success(), "altinn --help failed ({status})");
+        Ok(elapsed)
+    };
+    for _ in 0..5 {
+        once()?;
+    }
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        times.push(once()?);
+    }
+    times.sort();
+    let mean = times.iter().sum::<Duration>() / runs as u32;
+    let ms = |d: Duration| round3(d.as_secs_f64() * 1000.0);
+    Ok(json!({
+        "runs": runs,
+        "mean_ms": ms(mean),
+        "median_ms": ms(times[runs / 2]),
+        "min_ms": ms(times[0]),
+        "max_ms": ms(times[runs - 1]),
+        "target_ms": 20,
+    }))
+}
+
+/// The peak RSS of `altinn demo` (the whole demo: in-process mock server and all six steps),
+/// from GNU time's `%M` (the kernel's `ru_maxrss` of the child), over three runs.
+fn demo_rss(altinn: &Path) -> anyhow::Result<Value> {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        return Ok(json!({"error": "/usr/bin/time is missing (apt-get install -y time)"}));
+    }
+    let mut rss = Vec::new();
+    let mut wall = Vec::new();
+    for _ in 0..3 {
+        let output = Command::new(time)
+            .args(["-f", "%M %e"])
+            .arg(altinn)
+            .arg("demo")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .output()
+            .context("cannot run /usr/bin/time altinn demo")?;
+        let err = String::from_utf8_lossy(&output.stderr);
+        ensure!(output.status.success(), "altinn demo failed: {err}");
+        let last = err.lines().last().unwrap_or_default();
+        let mut parts = last.split_whitespace();
+        let kib: u64 = parts
+            .next()
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("cannot read GNU time's output {last:?}"))?;
+        let secs: f64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        rss.push(kib);
+        wall.push(secs);
+    }
+    rss.sort_unstable();
+    Ok(json!({
+        "runs": 3,
+        "peak_rss_kib_max": rss[2],
+        "peak_rss_kib_median": rss[1],
+        "peak_rss_mib_max": round3(rss[2] as f64 / 1024.0),
+        "wall_secs": wall,
+        "target_mib": 30,
+    }))
+}
+
+/// Cores, memory, CPU model and rustc, for the record.
+fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    });
+    let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    json!({"cpu": model, "cores": cores, "memory_kib": mem_kib, "rustc": rustc})
+}
+
+fn render(r: &Value) -> String {
+    let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    let load = &r["load"];
+    let mut out = String::from("bench report\n============\n");
+    let m = &r["machine"];
+    out.push_str(&format!(
+        "machine: {} cores, {:.1} GiB, {}, {}\n\n",
+        m["cores"],
+        f(&m["memory_kib"]) / 1024.0 / 1024.0,
+        m["cpu"].as_str().unwrap_or("?"),
+        m["rustc"].as_str().unwrap_or("?"),
+    ));
+    out.push_str(&format!(
+        "end-to-end load ({} flows, concurrency {}):\n  flows/s {:.0}, requests/s {:.0} ({:.1} requests per flow), peak RSS {} KiB\n",
+        load["flows"], load["concurrency"], f(&load["flows_per_sec"]), f(&load["requests_per_sec"]),
+        f(&load["requests_per_flow"]), load["peak_rss_kib"]
+    ));
+    out.push_str("  latency (ms)        p50      p99\n");
+    for op in [
+        "reportee",
+        "show",
+        "grant",
+        "show_after_grant",
+        "revoke",
+        "flow",
+    ] {
+        let l = &load["latency"][op];
+        out.push_str(&format!(
+            "    {op:<16} {:>7.2}  {:>7.2}\n",
+            f(&l["p50_ms"]),
+            f(&l["p99_ms"])
+        ));
+    }
+    let t = &load["token_requests"];
+    out.push_str(&format!(
+        "  Maskinporten token requests: {} (while measuring: {}); exchange requests: {} (while measuring: {})\n\n",
+        t["maskinporten_token_total"], t["maskinporten_token_measured"], t["exchange_total"], t["exchange_measured"]
+    ));
+    let raw = &r["raw"];
+    let ratios = &r["ratios"];
+    out.push_str("raw load (wrk, same concurrency):\n");
+    for (name, key) in [
+        ("GET one right holder", "get_holder"),
+        ("ReporteeConversion POST", "reportee_conversion"),
+    ] {
+        out.push_str(&format!(
+            "  {name:<24} {:>8.0} requests/s  p50 {:.2} ms  p99 {:.2} ms\n",
+            f(&raw[key]["requests_per_sec"]),
+            f(&raw[key]["p50_ms"]),
+            f(&raw[key]["p99_ms"])
+        ));
+    }
+    out.push_str(&format!(
+        "  client / raw: {:.3} (GET), {:.3} (POST), {:.3} (flow mix, raw {:.0} requests/s); target ≥ 0.5\n\n",
+        f(&ratios["client_vs_get_holder"]),
+        f(&ratios["client_vs_reportee_conversion"]),
+        f(&ratios["client_vs_raw_mix"]),
+        f(&ratios["raw_mix_requests_per_sec"]),
+    ));
+    let s = &r["cli_startup"];
+    out.push_str(&format!(
+        "altinn --help ({} runs): mean {:.2} ms, median {:.2} ms, min {:.2} ms; target < 20 ms\n",
+        s["runs"],
+        f(&s["mean_ms"]),
+        f(&s["median_ms"]),
+        f(&s["min_ms"])
+    ));
+    let d = &r["demo"];
+    out.push_str(&format!(
+        "altinn demo peak RSS: {:.1} MiB (max of 3 runs); target < 30 MiB",
+        f(&d["peak_rss_mib_max"])
+    ));
+    out
+}
