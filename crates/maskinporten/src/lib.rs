@@ -74,6 +74,7 @@ mod grant;
 mod http;
 mod jwt;
 mod key;
+mod patience;
 
 pub use cache::{RefreshPolicy, TokenCache};
 pub use client::{
@@ -90,6 +91,7 @@ pub use grant::{
 };
 pub use http::HttpConfig;
 pub use key::{CertificateChain, ClientKey, KeyError, KeyReference, MIN_RSA_BITS, PrivateKey};
+pub use patience::{OutagePolicy, UntilDeadline};
 pub use tilgang_ports::{
     AccessTokenSource, AltinnTokenSource, RetryPolicy, TokenError, TokenRequest,
 };
