@@ -41,6 +41,6 @@ pub mod world;
 pub use altinn::{API_KEY_FORBIDDEN, MISSING_API_KEY, MISSING_SCOPE};
 pub use exchange::{ENTERPRISE_USER_HEADER, WRONG_PASSWORD_TEXT};
 pub use maskinporten::GRANT_TYPE;
-pub use server::MockServer;
+pub use server::{MAX_BODY_BYTES, MockServer};
 pub use state::{FaultRule, Faults, REQUEST_LOG_CAPACITY, RecordedRequest};
 pub use world::{World, WorldError};

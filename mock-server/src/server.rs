@@ -118,6 +118,11 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The largest request body read. The biggest legitimate body (a delegation of a few hundred
+/// rights) is a few tens of KiB; anything above this is refused with 413 before any handler
+/// sees it, so a hostile client cannot make the mock hold large buffers.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// Marks a response whose connection must be dropped instead of answered.
 #[derive(Debug, Clone, Copy)]
 struct DropConnection;
@@ -166,7 +171,7 @@ async fn observe(
         })
         .collect();
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, 16 * 1024 * 1024).await {
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
@@ -207,6 +212,10 @@ async fn observe(
                             .unwrap_or(HeaderValue::from_static("1")),
                     );
                 }
+                resp
+            } else if d.lose_response {
+                let mut resp = next.run(req).await;
+                resp.extensions_mut().insert(DropConnection);
                 resp
             } else {
                 next.run(req).await

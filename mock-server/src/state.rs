@@ -75,6 +75,10 @@ pub struct FaultRule {
     pub rate_limit_rate: f64,
     /// Share of requests whose connection is dropped without an answer.
     pub drop_rate: f64,
+    /// Share of requests that are carried out and whose answer is then lost (the connection
+    /// is dropped after the change was made). This is the fault that tells a client which
+    /// retries are safe: repeating such a request must not duplicate what it did.
+    pub lost_response_rate: f64,
     /// `Retry-After` seconds on 503 and 429.
     pub retry_after_secs: u64,
     /// Apply to this many matching requests only, then remove the rule. `None` is forever.
@@ -90,6 +94,7 @@ impl Default for FaultRule {
             error_status: 503,
             rate_limit_rate: 0.0,
             drop_rate: 0.0,
+            lost_response_rate: 0.0,
             retry_after_secs: 1,
             times: None,
         }
@@ -134,6 +139,8 @@ pub(crate) struct FaultDecision {
     pub(crate) latency_ms: u64,
     pub(crate) status: Option<(u16, Option<u64>)>,
     pub(crate) drop: bool,
+    /// Carry the request out, then drop the connection instead of answering.
+    pub(crate) lose_response: bool,
 }
 
 pub(crate) struct FaultState {
@@ -171,6 +178,10 @@ impl FaultState {
             decision.status = Some((rule.error_status, retry));
         } else if roll < rule.drop_rate + rule.error_rate + rule.rate_limit_rate {
             decision.status = Some((429, Some(rule.retry_after_secs)));
+        } else if roll
+            < rule.drop_rate + rule.error_rate + rule.rate_limit_rate + rule.lost_response_rate
+        {
+            decision.lose_response = true;
         }
         if let Some(n) = rule.times {
             if n <= 1 {
