@@ -120,7 +120,7 @@ pub(crate) async fn token(
             .as_ref()
             .map(|s| s.iter().map(ToString::to_string).collect())
             .unwrap_or_default(),
-        consumer: token.consumer.clone(),
+        consumer: token.consumer.as_deref().map(str::to_owned),
         token: show_token.then(|| token.token.expose().to_owned()),
     })
 }

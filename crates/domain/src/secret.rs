@@ -112,7 +112,8 @@ pub struct AccessToken {
     /// for access control).
     pub scope: Option<ScopeSet>,
     /// The `consumer` organisation number read from the token, when it is a readable JWT.
-    pub consumer: Option<String>,
+    /// Shared text, so that handing out a cached token does not allocate.
+    pub consumer: Option<Arc<str>>,
 }
 
 impl AccessToken {

@@ -699,7 +699,7 @@ fn parse_token_response(
         return Err(invalid("access_token is empty".to_owned()));
     }
     let expires_at = sent_at + Duration::from_secs(response.expires_in);
-    let consumer = jwt::consumer_org(&response.access_token);
+    let consumer = jwt::consumer_org(&response.access_token).map(std::sync::Arc::from);
     Ok(Fetched {
         value: AccessToken {
             token: SecretText::new(response.access_token),

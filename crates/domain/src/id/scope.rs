@@ -1,4 +1,4 @@
-use std::{collections::BTreeSet, fmt, str::FromStr};
+use std::{collections::BTreeSet, fmt, str::FromStr, sync::Arc};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -69,8 +69,10 @@ impl FromStr for Scope {
 ///
 /// Sorting makes two requests for the same scopes in a different order the same cache key,
 /// and `Display` gives the space-separated form that goes into a grant's `scope` claim.
+/// The set is immutable and shared, so a clone (e.g. of a cached token) costs a reference
+/// count, not an allocation per scope.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ScopeSet(BTreeSet<Scope>);
+pub struct ScopeSet(Arc<BTreeSet<Scope>>);
 
 impl ScopeSet {
     /// Builds a set from scopes; an empty set is refused.
@@ -79,7 +81,7 @@ impl ScopeSet {
         if set.is_empty() {
             return Err(IdError::Empty { what: "scope set" });
         }
-        Ok(ScopeSet(set))
+        Ok(ScopeSet(Arc::new(set)))
     }
 
     /// Parses a space- or comma-separated list of scopes.
@@ -94,7 +96,7 @@ impl ScopeSet {
 
     /// A set holding one scope.
     pub fn single(scope: Scope) -> Self {
-        ScopeSet(BTreeSet::from([scope]))
+        ScopeSet(Arc::new(BTreeSet::from([scope])))
     }
 
     /// Whether the set holds `scope`.
