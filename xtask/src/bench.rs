@@ -39,6 +39,7 @@ struct Options {
     concurrency: usize,
     wrk_secs: u64,
     startup_runs: usize,
+    rounds: usize,
     json: Option<PathBuf>,
     criterion: bool,
 }
@@ -47,7 +48,7 @@ pub(crate) const HELP: &str = "\
   bench   release build; N person flows through the library API against the mock binary,
           wrk against the same endpoints, CLI start-up and demo RSS; a report and JSON
           --flows N (2000)  --concurrency C (32)  --wrk-secs S (5)  --startup-runs R (100)
-          --json FILE (target/bench/report.json)  --criterion (also run the criterion benches)";
+          --rounds R (3: load and wrk alternate, medians are reported)  --json FILE (target/bench/report.json)  --criterion (also run the criterion benches)";
 
 fn parse(args: &[String]) -> anyhow::Result<Options> {
     let mut o = Options {
@@ -55,6 +56,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
         concurrency: 32,
         wrk_secs: 5,
         startup_runs: 100,
+        rounds: 3,
         json: None,
         criterion: false,
     };
@@ -77,6 +79,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
             "--concurrency" => o.concurrency = n()?,
             "--wrk-secs" => o.wrk_secs = n()? as u64,
             "--startup-runs" => o.startup_runs = n()?,
+            "--rounds" => o.rounds = n()?,
             "--json" => o.json = Some(PathBuf::from(value)),
             _ => anyhow::bail!("unknown option {flag:?}\n\nbench options:\n{HELP}"),
         }
@@ -189,26 +192,49 @@ fn measure(
         opts.flows + 1
     );
 
-    // 1. The library API under load.
-    let load_json = work.join("load.json");
-    println!(
-        "load: tilgang-loadgen run --url {} --flows {} --concurrency {}",
-        mock.base, opts.flows, opts.concurrency
-    );
-    let status = Command::new(loadgen)
-        .args(["run", "--url", &mock.base])
-        .args(["--flows", &opts.flows.to_string()])
-        .args(["--concurrency", &opts.concurrency.to_string()])
-        .arg("--json")
-        .arg(&load_json)
-        .status()
-        .context("cannot run tilgang-loadgen")?;
-    ensure!(status.success(), "the load run failed ({status})");
-    let load: Value = serde_json::from_str(&std::fs::read_to_string(&load_json)?)?;
-
-    // 2. The same server, driven by wrk.
-    let raw = raw_load(opts, &mock, &fixtures, work)?;
+    // The library API under load, and the same server driven by wrk, alternating for a few
+    // rounds so that a burst of other work on a shared machine hits one round, not one side;
+    // the medians are reported.
+    let raw_targets = prepare_raw(&mock, &fixtures, work)?;
+    let mut loads: Vec<Value> = Vec::new();
+    let mut raws: Vec<Value> = Vec::new();
+    for round in 1..=opts.rounds {
+        println!("round {round} of {}", opts.rounds);
+        let load_json = work.join(format!("load-{round}.json"));
+        println!(
+            "load: tilgang-loadgen run --url {} --flows {} --concurrency {}",
+            mock.base, opts.flows, opts.concurrency
+        );
+        let status = Command::new(loadgen)
+            .args(["run", "--url", &mock.base])
+            .args(["--flows", &opts.flows.to_string()])
+            .args(["--concurrency", &opts.concurrency.to_string()])
+            .arg("--json")
+            .arg(&load_json)
+            .status()
+            .context("cannot run tilgang-loadgen")?;
+        ensure!(status.success(), "the load run failed ({status})");
+        loads.push(serde_json::from_str(&std::fs::read_to_string(&load_json)?)?);
+        raws.push(run_raw(opts, &raw_targets)?);
+    }
     drop(mock);
+    let load = median_by(&loads, |l| l["requests_per_sec"].as_f64().unwrap_or(0.0));
+    let mut raw = serde_json::Map::new();
+    for (name, _, _) in &raw_targets {
+        let rounds: Vec<Value> = raws.iter().map(|r| r[name.as_str()].clone()).collect();
+        let mut chosen = median_by(&rounds, |r| r["requests_per_sec"].as_f64().unwrap_or(0.0));
+        chosen["rounds_requests_per_sec"] = rounds
+            .iter()
+            .map(|r| r["requests_per_sec"].clone())
+            .collect();
+        raw.insert(name.clone(), chosen);
+    }
+    let raw = Value::Object(raw);
+    let mut load = load;
+    load["rounds_requests_per_sec"] = loads
+        .iter()
+        .map(|l| l["requests_per_sec"].clone())
+        .collect();
 
     // 3. The CLI on its own.
     let startup = startup(altinn, opts.startup_runs)?;
@@ -233,6 +259,7 @@ fn measure(
             "concurrency": opts.concurrency,
             "wrk_secs": opts.wrk_secs,
             "startup_runs": opts.startup_runs,
+            "rounds": opts.rounds,
         },
         "load": load,
         "raw": raw,
@@ -282,13 +309,21 @@ fn ensure_wrk() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// wrk against the cached GET of one right holder and the ReporteeConversion POST.
-fn raw_load(
-    opts: &Options,
-    mock: &MockProcess,
-    fixtures: &Path,
-    work: &Path,
-) -> anyhow::Result<Value> {
+/// The element whose `key` is the median (the upper one for an even count).
+fn median_by(items: &[Value], key: impl Fn(&Value) -> f64) -> Value {
+    let mut sorted: Vec<&Value> = items.iter().collect();
+    sorted.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    sorted
+        .get(sorted.len() / 2)
+        .map_or(Value::Null, |v| (*v).clone())
+}
+
+/// The wrk targets: (name, URL, Lua script).
+type RawTargets = Vec<(String, String, PathBuf)>;
+
+/// Mints an Altinn token through the mock and writes wrk scripts for the cached GET of one
+/// right holder and the ReporteeConversion POST, each checked once by hand.
+fn prepare_raw(mock: &MockProcess, fixtures: &Path, work: &Path) -> anyhow::Result<RawTargets> {
     ensure_wrk()?;
     // The warm-up person of the load run: a right holder that holds nothing now, like the
     // persons of the measured flows before their grant.
@@ -363,12 +398,25 @@ fn raw_load(
     let post_script = work.join("post.lua");
     std::fs::write(&post_script, lua("POST", &post_headers, &body))?;
 
+    Ok(vec![
+        (
+            "get_holder".into(),
+            format!("{}{get_path}", mock.base),
+            get_script,
+        ),
+        (
+            "reportee_conversion".into(),
+            format!("{}{post_path}", mock.base),
+            post_script,
+        ),
+    ])
+}
+
+/// One wrk run per target, with the load's concurrency.
+fn run_raw(opts: &Options, targets: &RawTargets) -> anyhow::Result<Value> {
     let mut out = serde_json::Map::new();
-    for (name, path, script) in [
-        ("get_holder", get_path.as_str(), &get_script),
-        ("reportee_conversion", post_path, &post_script),
-    ] {
-        let url = format!("{}{path}", mock.base);
+    for (name, url, script) in targets {
+        let url = url.clone();
         let threads = opts.concurrency.min(2).to_string();
         let args = [
             "-t".to_owned(),
@@ -397,7 +445,7 @@ fn raw_load(
         );
         let parsed =
             parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
-        out.insert(name.to_owned(), parsed);
+        out.insert(name.clone(), parsed);
     }
     Ok(Value::Object(out))
 }
@@ -561,7 +609,7 @@ fn render(r: &Value) -> String {
         m["rustc"].as_str().unwrap_or("?"),
     ));
     out.push_str(&format!(
-        "end-to-end load ({} flows, concurrency {}):\n  flows/s {:.0}, requests/s {:.0} ({:.1} requests per flow), peak RSS {} KiB\n",
+        "end-to-end load ({} flows, concurrency {}; the median round):\n  flows/s {:.0}, requests/s {:.0} ({:.1} requests per flow), peak RSS {} KiB\n",
         load["flows"], load["concurrency"], f(&load["flows_per_sec"]), f(&load["requests_per_sec"]),
         f(&load["requests_per_flow"]), load["peak_rss_kib"]
     ));
@@ -583,8 +631,9 @@ fn render(r: &Value) -> String {
     }
     let t = &load["token_requests"];
     out.push_str(&format!(
-        "  Maskinporten token requests: {} (while measuring: {}); exchange requests: {} (while measuring: {})\n\n",
-        t["maskinporten_token_total"], t["maskinporten_token_measured"], t["exchange_total"], t["exchange_measured"]
+        "  Maskinporten token requests: {} in the warm-up, {} while measuring; exchange requests: {} in the warm-up, {} while measuring\n  requests/s of each round: {}\n\n",
+        t["maskinporten_token_warmup"], t["maskinporten_token_measured"], t["exchange_warmup"], t["exchange_measured"],
+        load["rounds_requests_per_sec"]
     ));
     let raw = &r["raw"];
     let ratios = &r["ratios"];
@@ -594,10 +643,11 @@ fn render(r: &Value) -> String {
         ("ReporteeConversion POST", "reportee_conversion"),
     ] {
         out.push_str(&format!(
-            "  {name:<24} {:>8.0} requests/s  p50 {:.2} ms  p99 {:.2} ms\n",
+            "  {name:<24} {:>8.0} requests/s  p50 {:.2} ms  p99 {:.2} ms  (rounds: {})\n",
             f(&raw[key]["requests_per_sec"]),
             f(&raw[key]["p50_ms"]),
-            f(&raw[key]["p99_ms"])
+            f(&raw[key]["p99_ms"]),
+            raw[key]["rounds_requests_per_sec"]
         ));
     }
     out.push_str(&format!(
