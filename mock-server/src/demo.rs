@@ -18,7 +18,7 @@
 use crate::world::{
     AdminRole, ApiKey, Client, EnterpriseUser, HeldRight, HeldRole, Localised,
     MaskinportenDelegation, Organisation, Person, PublicJwk, RoleDefinition, Service, ServiceRight,
-    Settings, World,
+    Settings, SystemUser, World,
 };
 
 /// The demo organisation (`DEMO AS`): owner of the clients, the party that delegates.
@@ -35,6 +35,14 @@ pub const KID: &str = "demo-key-1";
 pub const CERT_CLIENT_ID: &str = "8d0c5b2a-7e3f-4a1b-9c6d-0e1f2a3b4c5d";
 /// A client of [`OTHER_ORG`] (certificate) that [`ORG`] has delegated scopes to.
 pub const SUPPLIER_CLIENT_ID: &str = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d";
+/// The system user that [`ORG`] approved for [`CLIENT_ID`]'s system (no `externalRef`).
+pub const SYSTEM_USER_ID: &str = "b8e5d1a0-3c2f-4e6a-8d7b-9f0a1b2c3d4e";
+/// A second system user of [`ORG`] for the same client, picked with `externalRef`.
+pub const SYSTEM_USER_2_ID: &str = "c9f6e2b1-4d3a-4f7b-9e8c-0a1b2c3d4e5f";
+/// The `externalRef` that picks [`SYSTEM_USER_2_ID`].
+pub const SYSTEM_USER_2_REF: &str = "lonn";
+/// The vendor system the demo system users belong to.
+pub const SYSTEM_ID: &str = "310000000_tilgang-demo";
 /// The scopes [`ORG`] delegated to [`OTHER_ORG`] (usable with `consumer_org`).
 pub const DELEGATED_SCOPE: &str = "altinn:delegations.read";
 /// The demo client's private key, PKCS#8 PEM.
@@ -483,6 +491,22 @@ pub(crate) fn world() -> World {
             scopes: vec![DELEGATED_SCOPE.into()],
             delegation_source: RESOURCE.into(),
         }],
+        system_users: vec![
+            SystemUser {
+                id: SYSTEM_USER_ID.into(),
+                system_id: SYSTEM_ID.into(),
+                org: ORG.into(),
+                client_id: CLIENT_ID.into(),
+                external_ref: None,
+            },
+            SystemUser {
+                id: SYSTEM_USER_2_ID.into(),
+                system_id: SYSTEM_ID.into(),
+                org: ORG.into(),
+                client_id: CLIENT_ID.into(),
+                external_ref: Some(SYSTEM_USER_2_REF.into()),
+            },
+        ],
         api_keys: vec![
             ApiKey {
                 key: API_KEY.into(),

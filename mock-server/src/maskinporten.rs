@@ -217,6 +217,7 @@ struct Checked {
     amr: &'static str,
     consumer: String,
     supplier: Option<(String, String)>,
+    system_user: Option<crate::world::SystemUser>,
 }
 
 fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, GrantError> {
@@ -461,28 +462,10 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
             "Invalid assertion. Invalid parameter value: pid must be 11 digits",
         ));
     }
-    if let Some(details) = claims.get("authorization_details") {
-        let known = details.as_array().is_some_and(|a| {
-            a.iter().all(|d| {
-                matches!(
-                    d.get("type").and_then(Value::as_str),
-                    Some("urn:altinn:systemuser" | "urn:altinn:consent")
-                )
-            })
-        });
-        if !known {
-            return Err(err(
-                "invalid_request",
-                "MP-301",
-                "Invalid authorization_details. Unknown type",
-            ));
-        }
-        return Err(err(
-            "invalid_request",
-            "MP-303",
-            "Invalid authorization_details. No system user or consent matches the request",
-        ));
-    }
+    let system_user = match claims.get("authorization_details") {
+        None => None,
+        Some(details) => Some(check_system_user(world, &client.client_id, details)?),
+    };
     let requested: Vec<&str> = scope.split_whitespace().collect();
     let (consumer, supplier) = match claims.get("consumer_org") {
         None => {
@@ -555,7 +538,85 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
         amr,
         consumer,
         supplier,
+        system_user,
     })
+}
+
+/// Checks RFC 9396 `authorization_details` for a system user (`shared/spec/maskinporten.md`
+/// §1.4): one object of type `urn:altinn:systemuser` with `systemuser_org` in ISO 6523 form and
+/// an optional `externalRef`, naming a system user of that organisation approved for this
+/// client. Unknown types give MP-301, unknown fields MP-302, anything that matches no system
+/// user MP-303. Consent (`urn:altinn:consent`) is a known type, but the world holds no
+/// consents, so it never matches.
+fn check_system_user(
+    world: &World,
+    client_id: &str,
+    details: &Value,
+) -> Result<crate::world::SystemUser, GrantError> {
+    let invalid = |code: &'static str, what: &str| {
+        err(
+            "invalid_request",
+            code,
+            format!("Invalid authorization_details. {what}"),
+        )
+    };
+    let items = details
+        .as_array()
+        .ok_or_else(|| invalid("MP-303", "authorization_details must be an array"))?;
+    let [item] = items.as_slice() else {
+        return Err(invalid(
+            "MP-303",
+            "exactly one authorization_details object is allowed per request",
+        ));
+    };
+    let item = item
+        .as_object()
+        .ok_or_else(|| invalid("MP-303", "each entry must be an object"))?;
+    match item.get("type").and_then(Value::as_str) {
+        Some("urn:altinn:systemuser") => {}
+        Some("urn:altinn:consent") => {
+            return Err(invalid("MP-303", "No consent matches the request"));
+        }
+        _ => return Err(invalid("MP-301", "Unknown type")),
+    }
+    if let Some(unknown) = item
+        .keys()
+        .find(|k| !matches!(k.as_str(), "type" | "systemuser_org" | "externalRef"))
+    {
+        return Err(invalid("MP-302", &format!("Unknown field {unknown}")));
+    }
+    let org_id = item.get("systemuser_org");
+    let authority = org_id
+        .and_then(|o| o.get("authority"))
+        .and_then(Value::as_str);
+    let org = org_id
+        .and_then(|o| o.get("ID"))
+        .and_then(Value::as_str)
+        .and_then(|id| id.strip_prefix("0192:"))
+        .filter(|o| o.len() == 9 && o.bytes().all(|b| b.is_ascii_digit()));
+    let (Some("iso6523-actorid-upis"), Some(org)) = (authority, org) else {
+        return Err(invalid(
+            "MP-303",
+            "systemuser_org must be {\"authority\":\"iso6523-actorid-upis\",\"ID\":\"0192:<orgno>\"}",
+        ));
+    };
+    let external_ref = match item.get("externalRef") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) => Some(r.as_str()),
+        Some(_) => return Err(invalid("MP-303", "externalRef must be a string")),
+    };
+    world
+        .system_users
+        .iter()
+        .filter(|su| su.org == org && su.client_id == client_id)
+        .find(|su| su.external_ref.as_deref() == external_ref)
+        .cloned()
+        .ok_or_else(|| {
+            invalid(
+                "MP-303",
+                &format!("No system user for organisation {org} matches the request for this client"),
+            )
+        })
 }
 
 fn check_x5c(world: &World, client: &Client, x5c: &Value) -> Result<DecodingKey, GrantError> {
@@ -696,6 +757,19 @@ fn mint(s: &AppState, c: &Checked, lifetime: i64) -> String {
         }
         if let Some(pid) = c.claims.get("pid") {
             m.insert("pid".into(), pid.clone());
+        }
+        if let Some(su) = &c.system_user {
+            // The shape Maskinporten issues for system users (`shared/spec/maskinporten.md`
+            // §1.7): the request's type and org, plus the resolved ids.
+            m.insert(
+                "authorization_details".into(),
+                json!([{
+                    "type": "urn:altinn:systemuser",
+                    "systemuser_id": [su.id],
+                    "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", su.org)},
+                    "system_id": su.system_id,
+                }]),
+            );
         }
     }
     s.keys.sign(&claims)

@@ -62,6 +62,10 @@ pub struct World {
     /// Altinn API delegations that allow a supplier to use `consumer_org`.
     #[serde(default)]
     pub maskinporten_delegations: Vec<MaskinportenDelegation>,
+    /// System users (systembrukere) that customer organisations approved for a vendor's
+    /// Maskinporten client (`authorization_details` of type `urn:altinn:systemuser`).
+    #[serde(default)]
+    pub system_users: Vec<SystemUser>,
     /// Altinn 2 API keys.
     #[serde(default)]
     pub api_keys: Vec<ApiKey>,
@@ -198,6 +202,25 @@ pub struct MaskinportenDelegation {
 
 fn default_delegation_source() -> String {
     "https://tt02.altinn.no/".to_owned()
+}
+
+/// A system user: a machine identity owned by a customer organisation, approved for a
+/// vendor's system, which the vendor's Maskinporten client may ask for in a grant's
+/// `authorization_details`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemUser {
+    /// The system user's id (a UUID), issued as `systemuser_id`.
+    pub id: String,
+    /// The vendor's system it belongs to, issued as `system_id`.
+    pub system_id: String,
+    /// The customer organisation that owns the system user (`systemuser_org`).
+    pub org: String,
+    /// The vendor's Maskinporten client that may request tokens for it.
+    pub client_id: String,
+    /// Picks one of several system users of the same organisation (`externalRef`).
+    #[serde(default)]
+    pub external_ref: Option<String>,
 }
 
 /// An Altinn 2 API key. `Debug` does not print the key.
@@ -486,6 +509,7 @@ impl World {
             clients: Vec::new(),
             trusted_cas: Vec::new(),
             maskinporten_delegations: Vec::new(),
+            system_users: Vec::new(),
             api_keys: Vec::new(),
             enterprise_users: Vec::new(),
             persons: Vec::new(),

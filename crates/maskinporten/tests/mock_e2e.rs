@@ -131,15 +131,46 @@ async fn every_optional_claim_gets_a_token() {
 
     assert_eq!(server.count("POST /token"), 6);
 
-    // The mock knows no system users, so a system-user grant is well formed but refused with
-    // the documented MP-303; the claim's exact shape is asserted in tests/wire.rs.
+    // A system user that DEMO AS approved for this client, with and without `externalRef`.
     let mut system_user = request(SCOPE);
     system_user.system_user = Some(SystemUserAuthorization {
         org: OrgNumber::parse(demo::ORG).unwrap(),
         external_ref: None,
     });
-    let r = rejection(kid_client.access_token(&system_user).await.unwrap_err());
+    let token = kid_client.access_token(&system_user).await.unwrap();
+    let details = &access_claims(&token)["authorization_details"][0];
+    assert_eq!(details["systemuser_id"][0], demo::SYSTEM_USER_ID);
+    assert_eq!(details["system_id"], demo::SYSTEM_ID);
+    let mut second = system_user.clone();
+    second.system_user = Some(SystemUserAuthorization {
+        org: OrgNumber::parse(demo::ORG).unwrap(),
+        external_ref: Some(demo::SYSTEM_USER_2_REF.into()),
+    });
+    let token = kid_client.access_token(&second).await.unwrap();
+    assert_eq!(
+        access_claims(&token)["authorization_details"][0]["systemuser_id"][0],
+        demo::SYSTEM_USER_2_ID
+    );
+    assert_eq!(server.count("POST /token"), 8);
+
+    // An organisation that approved no system user for this client: the documented MP-303.
+    let mut unknown = request(SCOPE);
+    unknown.system_user = Some(SystemUserAuthorization {
+        org: OrgNumber::parse(demo::OTHER_ORG).unwrap(),
+        external_ref: None,
+    });
+    let r = rejection(kid_client.access_token(&unknown).await.unwrap_err());
     assert_eq!(r.mp_code.as_deref(), Some("MP-303"));
+}
+
+/// The claims of an access token, read without verification (the mock's tests verify them).
+fn access_claims(token: &tilgang_domain::secret::AccessToken) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token.token.expose().split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url payload");
+    serde_json::from_slice(&bytes).expect("JSON claims")
 }
 
 #[tokio::test]
