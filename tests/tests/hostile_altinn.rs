@@ -78,7 +78,11 @@ async fn send(
     if let Some(body) = body {
         req = req.body(body);
     }
-    req.send().await.expect("the mock answers").status().as_u16()
+    req.send()
+        .await
+        .expect("the mock answers")
+        .status()
+        .as_u16()
 }
 
 fn admin_headers(server: &MockServer) -> Vec<(&'static str, String)> {
@@ -148,7 +152,11 @@ async fn an_enterprise_user_cannot_act_for_an_organisation_it_does_not_manage() 
         .await,
         403
     );
-    assert_eq!(server.world(), before, "a refused delegation changed the world");
+    assert_eq!(
+        server.world(),
+        before,
+        "a refused delegation changed the world"
+    );
 }
 
 #[tokio::test]
@@ -183,7 +191,14 @@ async fn rights_the_caller_may_not_touch_are_not_deleted() {
         token(&server, demo::NOBODY_USER, &["altinn:enduser"])
     );
     assert_eq!(
-        send(&server, Method::DELETE, &right_path(demo::ORG), &headers, None).await,
+        send(
+            &server,
+            Method::DELETE,
+            &right_path(demo::ORG),
+            &headers,
+            None
+        )
+        .await,
         403
     );
     // Read-only scope, and a read-only API key.
@@ -192,13 +207,27 @@ async fn rights_the_caller_may_not_touch_are_not_deleted() {
         token(&server, demo::ENTERPRISE_USER, &["altinn:delegations.read"])
     );
     assert_eq!(
-        send(&server, Method::DELETE, &right_path(demo::ORG), &headers, None).await,
+        send(
+            &server,
+            Method::DELETE,
+            &right_path(demo::ORG),
+            &headers,
+            None
+        )
+        .await,
         401
     );
     let mut headers = admin_headers(&server);
     headers[0].1 = demo::READONLY_API_KEY.to_owned();
     assert_eq!(
-        send(&server, Method::DELETE, &right_path(demo::ORG), &headers, None).await,
+        send(
+            &server,
+            Method::DELETE,
+            &right_path(demo::ORG),
+            &headers,
+            None
+        )
+        .await,
         403
     );
     // A right id that belongs to another holder, through this holder's path.
@@ -238,9 +267,15 @@ async fn oversized_and_malformed_bodies_are_refused_and_the_server_keeps_serving
         ("truncated JSON", br#"{"Type":"Person","Ssn":"26"#.to_vec()),
         ("deeply nested", deep),
         ("JSON of the wrong shape", br#"[1,2,3]"#.to_vec()),
-        ("huge number", br#"{"_embedded":{"rights":[{"ServiceEditionCode":1e999999}]}}"#.to_vec()),
+        (
+            "huge number",
+            br#"{"_embedded":{"rights":[{"ServiceEditionCode":1e999999}]}}"#.to_vec(),
+        ),
         ("null bytes", b"\0\0\0\0".to_vec()),
-        ("a long string", format!("{{\"Ssn\":\"{}\"}}", "9".repeat(500_000)).into_bytes()),
+        (
+            "a long string",
+            format!("{{\"Ssn\":\"{}\"}}", "9".repeat(500_000)).into_bytes(),
+        ),
     ];
     let mut tried = 0;
     for path in [&delegations, &conversion] {
@@ -339,7 +374,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             .prop_filter("another person", |s| s != demo::PERSON_FNR)
             .prop_map(Mutation::Ssn),
         "[A-Z]{1,12}"
-            .prop_filter("another name", |n| !n.eq_ignore_ascii_case(demo::PERSON_LAST_NAME))
+            .prop_filter("another name", |n| !n
+                .eq_ignore_ascii_case(demo::PERSON_LAST_NAME))
             .prop_map(Mutation::LastName),
         "[0-9]{1,6}"
             .prop_filter("unknown service", |c| {
@@ -349,12 +385,24 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (2u32..100_000).prop_map(Mutation::Edition),
         "[A-Za-z]{1,12}"
             .prop_filter("not an action of 4864", |a| {
-                !["read", "write", "archiveread", "archivedelete", "sign", "access"]
-                    .contains(&a.to_ascii_lowercase().as_str())
+                ![
+                    "read",
+                    "write",
+                    "archiveread",
+                    "archivedelete",
+                    "sign",
+                    "access",
+                ]
+                .contains(&a.to_ascii_lowercase().as_str())
             })
             .prop_map(Mutation::ActionName),
-        prop::sample::select(vec!["Type", "SocialSecurityNumber", "LastName", "_embedded"])
-            .prop_map(Mutation::DropField),
+        prop::sample::select(vec![
+            "Type",
+            "SocialSecurityNumber",
+            "LastName",
+            "_embedded"
+        ])
+        .prop_map(Mutation::DropField),
     ]
 }
 
@@ -392,7 +440,9 @@ fn mutated(server: &MockServer, m: &Mutation) -> (String, Vec<(&'static str, Str
                 SystemTime::now() - Duration::from_secs(1),
             ))
         }
-        Mutation::WrongScope(s) => headers[1].1 = bearer(token(server, demo::ENTERPRISE_USER, &[s])),
+        Mutation::WrongScope(s) => {
+            headers[1].1 = bearer(token(server, demo::ENTERPRISE_USER, &[s]))
+        }
         Mutation::ForeignOrgToken => {
             // A Maskinporten access token is signed by the same mock but is not an Altinn token.
             headers[1].1 = bearer(server.mint_access_token(
