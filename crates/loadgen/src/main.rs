@@ -42,11 +42,6 @@ use tilgang_maskinporten::{
 use tilgang_mock::{World, demo, world::Person};
 use tilgang_ports::{AccessTokenSource, AltinnTokenSource, ReporteeLookup, TokenRequest};
 
-/// A service embedding the libraries chooses its allocator; the driver does what a
-/// throughput-minded service would (see BENCHMARKS.md, "What was tuned").
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const HELP: &str = "\
 usage:
   tilgang-loadgen fixtures --persons N --out FILE.json
