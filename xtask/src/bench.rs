@@ -672,3 +672,53 @@ fn render(r: &Value) -> String {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRK: &str = "\
+Running 5s test @ http://127.0.0.1:1/api/reportees/ReporteeConversion
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.42ms    1.10ms  20.01ms   90.00%
+  Latency Distribution
+     50%    1.22ms
+     75%    1.60ms
+     90%    2.40ms
+     99%  812.00us
+  114393 requests in 5.01s, 30.00MB read
+Requests/sec:  22817.41
+Transfer/sec:      5.99MB
+";
+
+    #[test]
+    fn wrk_output_is_read() {
+        let v = parse_wrk(WRK).unwrap();
+        assert_eq!(v["requests"], 114_393);
+        assert_eq!(v["requests_per_sec"], 22_817.0);
+        assert_eq!(v["p50_ms"], 1.22);
+        assert_eq!(v["p99_ms"], 0.812);
+        assert_eq!(duration_ms("2.00s"), Some(2000.0));
+        assert_eq!(duration_ms("fast"), None);
+    }
+
+    #[test]
+    fn wrk_errors_fail_the_run() {
+        let with_errors = WRK.replace(
+            "Requests/sec:",
+            "  Non-2xx or 3xx responses: 7\nRequests/sec:",
+        );
+        assert!(parse_wrk(&with_errors).is_err());
+    }
+
+    #[test]
+    fn the_median_round_is_chosen() {
+        let rounds: Vec<Value> = [3.0, 1.0, 2.0]
+            .iter()
+            .map(|r| json!({"requests_per_sec": r}))
+            .collect();
+        let m = median_by(&rounds, |r| r["requests_per_sec"].as_f64().unwrap());
+        assert_eq!(m["requests_per_sec"], 2.0);
+    }
+}
