@@ -20,6 +20,7 @@ use tilgang_domain::{
 
 use crate::{
     exchange::{self, AltinnTokenError},
+    indexed::IndexedWorld,
     jwt::now,
     state::{AltinnIdentity, AppState},
     world::{EnterpriseUser, HeldRight, HeldRole, PartyRef, World},
@@ -341,7 +342,7 @@ const RIGHT_PROPERTIES: &[&str] = &[
 
 /// Resolves `{who}`: `my` (the user's organisation), an organisation number or a ReporteeId.
 fn resolve_who<'w>(
-    world: &'w World,
+    world: &'w IndexedWorld,
     who: &str,
     id: &AltinnIdentity,
 ) -> Result<PartyRef<'w>, Response> {
@@ -377,7 +378,7 @@ fn resolve_who<'w>(
 }
 
 /// Resolves `{receiverId}`: a ReporteeId or an organisation number.
-fn resolve_receiver<'w>(world: &'w World, rid: &str) -> Result<PartyRef<'w>, Response> {
+fn resolve_receiver<'w>(world: &'w IndexedWorld, rid: &str) -> Result<PartyRef<'w>, Response> {
     let rid = rid.trim();
     let found = if rid.starts_with(['r', 'R']) {
         ReporteeId::parse(rid)
@@ -403,18 +404,14 @@ fn resolve_receiver<'w>(world: &'w World, rid: &str) -> Result<PartyRef<'w>, Res
     })
 }
 
-fn user<'w>(world: &'w World, id: &AltinnIdentity) -> Result<&'w EnterpriseUser, Response> {
+fn user<'w>(world: &'w IndexedWorld, id: &AltinnIdentity) -> Result<&'w EnterpriseUser, Response> {
     let name = id.user.as_deref().unwrap_or_default();
-    world
-        .enterprise_users
-        .iter()
-        .find(|u| u.user_name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            fail(
-                StatusCode::UNAUTHORIZED,
-                "Authorization failed: The authenticated user no longer exists.",
-            )
-        })
+    world.enterprise_user(name).ok_or_else(|| {
+        fail(
+            StatusCode::UNAUTHORIZED,
+            "Authorization failed: The authenticated user no longer exists.",
+        )
+    })
 }
 
 /// The user's administrative role for a party, if any.
@@ -616,9 +613,8 @@ pub(crate) async fn reportee_conversion(
         ) {
             (Some(ssn), Some(last), _, _) => {
                 let p = world
-                    .persons
-                    .iter()
-                    .find(|p| p.ssn == ssn.trim() && p.last_name.eq_ignore_ascii_case(last.trim()))
+                    .persons_with_ssn(ssn.trim())
+                    .find(|p| p.last_name.eq_ignore_ascii_case(last.trim()))
                     .ok_or_else(not_found)?;
                 Reportee {
                     reportee_id: ReporteeId::from_number(p.party_id),
@@ -635,9 +631,8 @@ pub(crate) async fn reportee_conversion(
             }
             (_, _, Some(org), Some(name)) => {
                 let o = world
-                    .organisations
-                    .iter()
-                    .find(|o| o.org == org.trim() && o.name.eq_ignore_ascii_case(name.trim()))
+                    .organisations_with_number(org.trim())
+                    .find(|o| o.name.eq_ignore_ascii_case(name.trim()))
                     .ok_or_else(not_found)?;
                 Reportee {
                     reportee_id: ReporteeId::from_number(o.party_id),
@@ -970,17 +965,32 @@ pub(crate) async fn post_delegation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    run(|| {
-        let id = authorize(&s, &headers, &WRITE_DELEGATIONS)?;
-        let request = hal::decode_delegation_request(&body).map_err(|e| {
+    let (response, pending) = delegate(&s, &who, &headers, &body);
+    // The change is acknowledged only once the state file (if any) holds it.
+    s.persist(pending).await;
+    response
+}
+
+/// Carries out a delegation: the answer, and the world version to persist if it changed.
+fn delegate(s: &AppState, who: &str, headers: &HeaderMap, body: &Bytes) -> (Response, Option<u64>) {
+    let checked = (|| {
+        let id = authorize(s, headers, &WRITE_DELEGATIONS)?;
+        let request = hal::decode_delegation_request(body).map_err(|e| {
             fail(
                 StatusCode::BAD_REQUEST,
                 &format!("The request is invalid: {} at '{}'.", e.message, e.path),
             )
         })?;
-        let delegated_at = altinn_now();
-        s.update_world(|world| {
-            let who_party = resolve_who(world, &who, &id)?;
+        Ok((id, request))
+    })();
+    let (id, request) = match checked {
+        Ok(c) => c,
+        Err(r) => return (r, None),
+    };
+    let delegated_at = altinn_now();
+    let (result, pending) = s.change_world(|world| {
+        {
+            let who_party = resolve_who(world, who, &id)?;
             let u = user(world, &id)?;
             let role = require_admin(u, &who_party)?;
             let is_main_admin = role.eq_ignore_ascii_case("Hovedadministrator");
@@ -989,16 +999,14 @@ pub(crate) async fn post_delegation(
             let bad = |m: &str| fail(StatusCode::BAD_REQUEST, m);
             let receiver = match &request.receiver {
                 Receiver::Person { ssn, last_name } => world
-                    .persons
-                    .iter()
-                    .find(|p| p.ssn == ssn.trim())
+                    .persons_with_ssn(ssn.trim())
+                    .next()
                     .filter(|p| p.last_name.eq_ignore_ascii_case(last_name.trim()))
                     .map(|p| p.ssn.clone())
                     .ok_or_else(|| bad("The social security number and last name do not match a person."))?,
                 Receiver::Organisation { org, name } => world
-                    .organisations
-                    .iter()
-                    .find(|o| o.org == org.trim() && o.name.eq_ignore_ascii_case(name.trim()))
+                    .organisations_with_number(org.trim())
+                    .find(|o| o.name.eq_ignore_ascii_case(name.trim()))
                     .map(|o| o.org.clone())
                     .ok_or_else(|| bad("The organization number and name do not match an organization."))?,
                 Receiver::EnterpriseUser { user_name, org } => {
@@ -1122,7 +1130,7 @@ pub(crate) async fn post_delegation(
             }
             for (code, edition, action) in new_rights {
                 let id = world.allocate_id();
-                world.rights.push(HeldRight {
+                world.rights_mut().push(HeldRight {
                     id,
                     from: from.clone(),
                     to: receiver.clone(),
@@ -1142,7 +1150,7 @@ pub(crate) async fn post_delegation(
                     .role_definition(def_id)
                     .map(|d| d.rights.clone())
                     .unwrap_or_default();
-                world.roles.push(HeldRole {
+                world.roles_mut().push(HeldRole {
                     id: role_id,
                     from: from.clone(),
                     to: receiver.clone(),
@@ -1152,7 +1160,7 @@ pub(crate) async fn post_delegation(
                 });
                 for d in derived {
                     let id = world.allocate_id();
-                    world.rights.push(HeldRight {
+                    world.rights_mut().push(HeldRight {
                         id,
                         from: from.clone(),
                         to: receiver.clone(),
@@ -1168,8 +1176,9 @@ pub(crate) async fn post_delegation(
                 }
             }
             Ok(StatusCode::CREATED.into_response())
-        })
-    })
+        }
+    });
+    (run(|| result), pending)
 }
 
 /// `DELETE /api/{who}/authorization/Delegations/{receiverId}/rights/{authzRuleId}`.
@@ -1178,7 +1187,9 @@ pub(crate) async fn delete_right(
     Path((who, rid, rule)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    run(|| delete(&s, &headers, &who, &rid, Target::Right(&rule)))
+    let (response, pending) = delete(&s, &headers, &who, &rid, Target::Right(&rule));
+    s.persist(pending).await;
+    response
 }
 
 /// `DELETE /api/{who}/authorization/Delegations/{receiverId}/roles/{roleId}`.
@@ -1187,7 +1198,9 @@ pub(crate) async fn delete_role(
     Path((who, rid, role)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    run(|| delete(&s, &headers, &who, &rid, Target::Role(&role)))
+    let (response, pending) = delete(&s, &headers, &who, &rid, Target::Role(&role));
+    s.persist(pending).await;
+    response
 }
 
 /// `DELETE /api/{who}/authorization/Delegations?receiverId=…&authzRuleId=…` (or `roleId=…`).
@@ -1199,17 +1212,22 @@ pub(crate) async fn delete_by_query(
 ) -> Response {
     let q = query_map(q.as_deref());
     let rid = q.get("receiverid").cloned().unwrap_or_default();
-    run(|| match (q.get("authzruleid"), q.get("roleid")) {
+    let (response, pending) = match (q.get("authzruleid"), q.get("roleid")) {
         (Some(rule), None) => delete(&s, &headers, &who, &rid, Target::Right(rule)),
         (None, Some(role)) => delete(&s, &headers, &who, &rid, Target::Role(role)),
-        _ => {
-            authorize(&s, &headers, &WRITE_DELEGATIONS)?;
-            Err(fail(
-                StatusCode::BAD_REQUEST,
-                "Give receiverId and exactly one of authzRuleId or roleId.",
-            ))
-        }
-    })
+        _ => (
+            run(|| {
+                authorize(&s, &headers, &WRITE_DELEGATIONS)?;
+                Err(fail(
+                    StatusCode::BAD_REQUEST,
+                    "Give receiverId and exactly one of authzRuleId or roleId.",
+                ))
+            }),
+            None,
+        ),
+    };
+    s.persist(pending).await;
+    response
 }
 
 enum Target<'a> {
@@ -1223,9 +1241,12 @@ fn delete(
     who: &str,
     rid: &str,
     target: Target<'_>,
-) -> ApiResult {
-    let id = authorize(s, headers, &WRITE_DELEGATIONS)?;
-    s.update_world(|world| {
+) -> (Response, Option<u64>) {
+    let id = match authorize(s, headers, &WRITE_DELEGATIONS) {
+        Ok(id) => id,
+        Err(r) => return (r, None),
+    };
+    let (result, pending) = s.change_world(|world| {
         let who_party = resolve_who(world, who, &id)?;
         require_admin(user(world, &id)?, &who_party)?;
         let receiver = resolve_receiver(world, rid)?;
@@ -1256,7 +1277,7 @@ fn delete(
                         ),
                     ));
                 }
-                world.rights.remove(idx);
+                world.rights_mut().remove(idx);
             }
             Target::Role(role) => {
                 let role_id: i64 = role.trim().parse().map_err(|_| {
@@ -1283,12 +1304,13 @@ fn delete(
                         ),
                     ));
                 }
-                world.roles.remove(idx);
-                world.rights.retain(|r| r.role_id != Some(role_id));
+                world.roles_mut().remove(idx);
+                world.rights_mut().retain(|r| r.role_id != Some(role_id));
             }
         }
         Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    });
+    (run(|| result), pending)
 }
 
 /// `GET /ui/Authentication`: the login page a browser-like request is sent to.

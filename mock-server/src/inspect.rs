@@ -35,7 +35,7 @@ async fn reset(State(s): State<AppState>) -> StatusCode {
 }
 
 async fn state(State(s): State<AppState>) -> Response {
-    Json(s.read_world().clone()).into_response()
+    Json(World::clone(&s.read_world())).into_response()
 }
 
 fn bad(message: String) -> Response {
@@ -56,35 +56,21 @@ async fn put_state(State(s): State<AppState>, body: Bytes) -> Response {
     if let Err(e) = world.check() {
         return bad(e.to_string());
     }
-    s.update_world(|w| *w = world);
+    s.replace_world(world);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn requests(State(s): State<AppState>) -> Response {
-    let log: Vec<_> = s
-        .log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .cloned()
-        .collect();
-    Json(log).into_response()
+    Json(s.log.snapshot()).into_response()
 }
 
 async fn clear_requests(State(s): State<AppState>) -> StatusCode {
-    s.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    s.log.clear();
     StatusCode::NO_CONTENT
 }
 
 async fn counters(State(s): State<AppState>) -> Response {
-    let map: std::collections::BTreeMap<String, u64> = s
-        .counters
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .map(|(k, v)| (k.clone(), *v))
-        .collect();
-    Json(map).into_response()
+    Json(s.counters.snapshot()).into_response()
 }
 
 async fn faults(State(s): State<AppState>) -> Response {

@@ -31,9 +31,11 @@
 mod altinn;
 pub mod demo;
 mod exchange;
+mod indexed;
 mod inspect;
 pub mod jwt;
 mod maskinporten;
+mod record;
 mod server;
 mod state;
 pub mod world;

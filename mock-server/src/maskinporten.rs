@@ -173,7 +173,7 @@ fn issue(s: &AppState, headers: &HeaderMap, body: &str) -> Result<Value, GrantEr
             "Invalid request. Missing assertion",
         ));
     };
-    let world = s.read_world().clone();
+    let world = World::clone(&s.read_world());
     let checked = check_grant(s, &world, &assertion)?;
     // A grant is spent only once everything else holds, so a refused grant can be fixed and
     // sent again with the same jti.
@@ -614,7 +614,9 @@ fn check_system_user(
         .ok_or_else(|| {
             invalid(
                 "MP-303",
-                &format!("No system user for organisation {org} matches the request for this client"),
+                &format!(
+                    "No system user for organisation {org} matches the request for this client"
+                ),
             )
         })
 }

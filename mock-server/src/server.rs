@@ -13,7 +13,7 @@ use axum::{
     Router,
     body::Body,
     extract::{MatchedPath, Request, State},
-    http::{HeaderValue, StatusCode, Uri, header},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{delete, get, post},
@@ -24,6 +24,7 @@ use tower::ServiceExt;
 
 use crate::{
     altinn, exchange, inspect, maskinporten,
+    record::{LogEntry, RouteKey},
     state::{AppState, FaultRule, Faults, RecordedRequest, Shared},
     world::World,
 };
@@ -31,7 +32,7 @@ use crate::{
 /// The routes, by canonical template (as the documentation writes them). The router matches
 /// their lower-cased form against the lower-cased request path, because Altinn routes
 /// case-insensitively.
-const ROUTES: &[(&str, &str)] = &[
+pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/.well-known/oauth-authorization-server"),
     ("GET", "/jwk"),
     ("POST", "/token"),
@@ -62,18 +63,24 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/ui/Authentication"),
 ];
 
-static CANONICAL: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
+/// Lower-cased template (what the router matches) → index into [`ROUTES`].
+static CANONICAL: LazyLock<HashMap<String, usize>> = LazyLock::new(|| {
     ROUTES
         .iter()
-        .map(|(_, t)| (t.to_ascii_lowercase(), *t))
+        .enumerate()
+        .map(|(i, (_, t))| (t.to_ascii_lowercase(), i))
         .collect()
 });
 
 /// The canonical `METHOD /template` key of a request's matched route.
-fn route_key(method: &str, matched: &str) -> String {
-    let template = CANONICAL.get(matched).copied().unwrap_or(matched);
-    format!("{method} {template}")
+fn route_key(method: &Method, matched: &str) -> RouteKey {
+    RouteKey::new(method, CANONICAL.get(matched).copied().ok_or(matched))
 }
+
+/// Indexes into [`ROUTES`] of the Maskinporten routes (the outage fault applies to them).
+const WELL_KNOWN: usize = 0;
+const JWK: usize = 1;
+const TOKEN: usize = 2;
 
 /// Normalises a route key given by a caller for lookup (method upper-case, path lower-case).
 pub(crate) fn normalise_key(key: &str) -> String {
@@ -131,13 +138,6 @@ struct DropConnection;
 #[derive(Debug, Clone)]
 struct OriginalPath(String);
 
-const REDACTED_HEADERS: &[&str] = &[
-    "authorization",
-    "apikey",
-    exchange::ENTERPRISE_USER_HEADER,
-    "cookie",
-];
-
 /// Logs, counts and applies faults to every request outside `/_mock/`.
 async fn observe(
     State(s): State<AppState>,
@@ -145,31 +145,22 @@ async fn observe(
     req: Request,
     next: Next,
 ) -> Response {
-    let path = req.uri().path().to_owned();
+    let path = req.uri().path();
     if path == "/_mock" || path.starts_with("/_mock/") {
         return next.run(req).await;
     }
-    let method = req.method().as_str().to_owned();
-    let route = matched.map(|m| route_key(&method, m.as_str()));
+    let route = matched.map(|m| route_key(req.method(), m.as_str()));
     let original = req
         .extensions()
         .get::<OriginalPath>()
-        .map(|p| p.0.clone())
-        .unwrap_or_else(|| path.clone());
-    let query = req.uri().query().map(str::to_owned);
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            let name = k.as_str().to_owned();
-            let value = if REDACTED_HEADERS.contains(&k.as_str()) {
-                redact(v)
-            } else {
-                String::from_utf8_lossy(v.as_bytes()).into_owned()
-            };
-            (name, value)
-        })
-        .collect();
+        .map_or(path, |p| p.0.as_str());
+    let mut entry = LogEntry::new(
+        req.method(),
+        route.clone(),
+        original,
+        req.uri().query(),
+        req.headers(),
+    );
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
@@ -178,19 +169,21 @@ async fn observe(
     let body_size = bytes.len() as u64;
     let req = Request::from_parts(parts, Body::from(bytes));
     if let Some(key) = &route {
-        s.count(key);
+        s.counters.count(key);
     }
-    let is_mp = matches!(
-        route.as_deref(),
-        Some("POST /token" | "GET /jwk" | "GET /.well-known/oauth-authorization-server")
-    );
-    let decision = {
+    let decision = if s.faults_active() {
+        let is_mp = route.as_ref().is_some_and(|r| {
+            r.is(&Method::POST, TOKEN) || r.is(&Method::GET, JWK) || r.is(&Method::GET, WELL_KNOWN)
+        });
+        let key = route.as_ref().map(RouteKey::text).unwrap_or_default();
         let mut faults = s.faults.lock().unwrap_or_else(|e| e.into_inner());
         if faults.config.rules.is_empty() && !faults.config.maskinporten_outage {
             None
         } else {
-            Some(faults.decide(route.as_deref().unwrap_or(""), is_mp))
+            Some(faults.decide(&key, is_mp))
         }
+    } else {
+        None
     };
     let response = match decision {
         Some(d) => {
@@ -228,32 +221,22 @@ async fn observe(
     } else {
         response.status().as_u16()
     };
-    s.record(RecordedRequest {
-        method,
-        path: original,
-        query,
-        route,
-        headers,
-        body_size,
-        status,
-    });
+    entry.finish(body_size, status);
+    s.log.record(entry);
     response
 }
 
-fn redact(v: &HeaderValue) -> String {
-    let text = String::from_utf8_lossy(v.as_bytes());
-    match text.split_once(' ') {
-        Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => {
-            format!("{scheme} [redacted]")
-        }
-        _ => "[redacted]".to_owned(),
-    }
-}
-
 /// Lower-cases the path (Altinn and the exchange route case-insensitively) and drops a
-/// trailing slash, keeping the query as sent.
+/// trailing slash, keeping the query as sent. The path as sent is kept in [`OriginalPath`]
+/// when it changed; otherwise the request's own path is the original.
 fn normalise(mut req: Request) -> Request {
-    let original = req.uri().path().to_owned();
+    let sent = req.uri().path();
+    let needs_change =
+        sent.bytes().any(|b| b.is_ascii_uppercase()) || (sent.len() > 1 && sent.ends_with('/'));
+    if !needs_change {
+        return req;
+    }
+    let original = sent.to_owned();
     let mut path = original.to_ascii_lowercase();
     while path.len() > 1 && path.ends_with('/') {
         path.pop();
@@ -404,8 +387,7 @@ impl MockServer {
         let wanted = normalise_key(route);
         self.shared
             .counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .snapshot()
             .iter()
             .filter(|(k, _)| normalise_key(k) == wanted)
             .map(|(_, v)| *v)
@@ -414,34 +396,22 @@ impl MockServer {
 
     /// All route counters.
     pub fn counters(&self) -> BTreeMap<String, u64> {
-        self.shared
-            .counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect()
+        self.shared.counters.snapshot()
     }
 
     /// The request log (newest last; at most [`crate::REQUEST_LOG_CAPACITY`] entries).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+        self.shared.log.snapshot()
     }
 
     /// A snapshot of the world.
     pub fn world(&self) -> World {
-        self.shared.read_world().clone()
+        World::clone(&self.shared.read_world())
     }
 
     /// Replaces the world (persisted if a state file is configured).
     pub fn set_world(&self, world: World) {
-        self.shared.update_world(|w| *w = world);
+        self.shared.replace_world(world);
     }
 
     /// Changes the world in place.

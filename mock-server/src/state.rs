@@ -2,15 +2,23 @@
 //! grant replay store, enterprise-user lockouts and the token-verification cache.
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::HashMap,
     path::PathBuf,
-    sync::{Arc, Mutex, RwLock},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
 };
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 
-use crate::{jwt::MockKeys, world::World};
+use crate::{
+    indexed::IndexedWorld,
+    jwt::MockKeys,
+    record::{Counters, RequestLog},
+    world::World,
+};
 
 /// The most requests the log keeps; older ones are dropped first.
 pub const REQUEST_LOG_CAPACITY: usize = 10_000;
@@ -219,17 +227,22 @@ pub(crate) struct Lockout {
 pub(crate) struct Shared {
     pub(crate) base: String,
     pub(crate) keys: MockKeys,
-    pub(crate) world: RwLock<World>,
+    pub(crate) world: RwLock<IndexedWorld>,
     pub(crate) initial: World,
-    pub(crate) counters: Mutex<HashMap<String, u64>>,
-    pub(crate) log: Mutex<VecDeque<RecordedRequest>>,
+    pub(crate) counters: Counters,
+    pub(crate) log: RequestLog,
     pub(crate) faults: Mutex<FaultState>,
+    /// Whether any fault may apply, so that requests skip the fault lock when none can.
+    faults_active: AtomicBool,
     pub(crate) replay: Mutex<HashMap<String, i64>>,
     pub(crate) lockouts: Mutex<HashMap<String, Lockout>>,
     pub(crate) altinn_cache: RwLock<HashMap<String, Arc<AltinnIdentity>>>,
     pub(crate) mp_cache: RwLock<HashMap<String, Arc<MaskinportenIdentity>>>,
     pub(crate) state_file: Option<PathBuf>,
-    pub(crate) persist_lock: Mutex<()>,
+    /// The version of the world (see [`IndexedWorld::version`]) the state file holds. Held
+    /// while the file is written, so writes are ordered and a waiting change can see whether
+    /// the write before it already carried it.
+    persisted: Mutex<Option<u64>>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -240,16 +253,17 @@ impl Shared {
             base,
             keys: MockKeys::load(),
             initial: world.clone(),
-            world: RwLock::new(world),
-            counters: Mutex::new(HashMap::new()),
-            log: Mutex::new(VecDeque::new()),
+            world: RwLock::new(IndexedWorld::new(world)),
+            counters: Counters::new(),
+            log: RequestLog::new(),
             faults: Mutex::new(FaultState::new(Faults::default())),
+            faults_active: AtomicBool::new(false),
             replay: Mutex::new(HashMap::new()),
             lockouts: Mutex::new(HashMap::new()),
             altinn_cache: RwLock::new(HashMap::new()),
             mp_cache: RwLock::new(HashMap::new()),
             state_file,
-            persist_lock: Mutex::new(()),
+            persisted: Mutex::new(None),
         }
     }
 
@@ -261,28 +275,94 @@ impl Shared {
         format!("{}/authentication/api/v1/openid/", self.base)
     }
 
-    pub(crate) fn read_world(&self) -> std::sync::RwLockReadGuard<'_, World> {
+    pub(crate) fn read_world(&self) -> std::sync::RwLockReadGuard<'_, IndexedWorld> {
         self.world.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Changes the world and persists it (when a state file is configured) before returning.
+    fn write_world(&self) -> std::sync::RwLockWriteGuard<'_, IndexedWorld> {
+        self.world.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the world with a closure that may change anything (the indexes are rebuilt)
+    /// and persists it (when a state file is configured) before returning.
     pub(crate) fn update_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let _order = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let (result, snapshot) = {
-            let mut w = self.world.write().unwrap_or_else(|e| e.into_inner());
-            let r = f(&mut w);
-            (r, self.state_file.as_ref().map(|_| w.clone()))
+        let (result, version) = {
+            let mut w = self.write_world();
+            let r = w.modify(f);
+            (r, w.version())
         };
-        if let (Some(path), Some(snapshot)) = (&self.state_file, snapshot)
-            && let Err(e) = snapshot.save_atomic(path)
-        {
-            tracing::error!("could not persist the world: {e}");
-        }
+        self.persist_through(version);
         result
     }
 
+    /// Replaces the world and persists it before returning.
+    pub(crate) fn replace_world(&self, world: World) {
+        let version = {
+            let mut w = self.write_world();
+            w.replace(world);
+            w.version()
+        };
+        self.persist_through(version);
+    }
+
+    /// Changes rights and roles (the handlers' path; the indexes stay as they are). Returns
+    /// the closure's result and, when the closure changed something and a state file is
+    /// configured, the version that must be persisted before the change is acknowledged
+    /// ([`Shared::persist`]).
+    pub(crate) fn change_world<R>(
+        &self,
+        f: impl FnOnce(&mut IndexedWorld) -> R,
+    ) -> (R, Option<u64>) {
+        let mut w = self.write_world();
+        let before = w.version();
+        let r = f(&mut w);
+        let version = w.version();
+        let pending = (version != before && self.state_file.is_some()).then_some(version);
+        (r, pending)
+    }
+
+    /// Waits until the state file holds `version` of the world or a later one, without
+    /// holding up a runtime worker while the file is written and synced.
+    pub(crate) async fn persist(self: &Arc<Self>, version: Option<u64>) {
+        let Some(version) = version else { return };
+        let s = self.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || s.persist_through(version)).await {
+            tracing::error!("could not persist the world: {e}");
+        }
+    }
+
+    /// Writes the world to the state file, unless a write that began after the world
+    /// reached `version` already finished. Changes made while a write is in flight are
+    /// carried together by the next one: whoever takes the lock first writes the newest
+    /// world, and everyone it covered returns without writing again.
+    pub(crate) fn persist_through(&self, version: u64) {
+        let Some(path) = &self.state_file else { return };
+        let mut persisted = self.persisted.lock().unwrap_or_else(|e| e.into_inner());
+        if persisted.is_some_and(|p| p >= version) {
+            return;
+        }
+        let (snapshot, snapshot_version) = {
+            let w = self.read_world();
+            (World::clone(&w), w.version())
+        };
+        match snapshot.save_atomic(path) {
+            Ok(()) => *persisted = Some(snapshot_version),
+            Err(e) => tracing::error!("could not persist the world: {e}"),
+        }
+    }
+
     pub(crate) fn set_faults(&self, faults: Faults) {
-        *self.faults.lock().unwrap_or_else(|e| e.into_inner()) = FaultState::new(faults);
+        let mut state = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let active = !faults.rules.is_empty() || faults.maskinporten_outage;
+        *state = FaultState::new(faults);
+        // Set under the lock, so the flag never says "none" while a fault is configured.
+        self.faults_active.store(active, Ordering::Release);
+    }
+
+    /// Whether any fault may apply; when this is false no fault applies and the fault lock
+    /// need not be taken.
+    pub(crate) fn faults_active(&self) -> bool {
+        self.faults_active.load(Ordering::Acquire)
     }
 
     pub(crate) fn faults(&self) -> Faults {
@@ -294,13 +374,9 @@ impl Shared {
     }
 
     pub(crate) fn reset(&self) {
-        let initial = self.initial.clone();
-        self.update_world(|w| *w = initial);
-        self.counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.replace_world(self.initial.clone());
+        self.counters.clear();
+        self.log.clear();
         self.set_faults(Faults::default());
         self.replay
             .lock()
@@ -310,23 +386,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
-    }
-
-    pub(crate) fn count(&self, key: &str) {
-        *self
-            .counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key.to_owned())
-            .or_default() += 1;
-    }
-
-    pub(crate) fn record(&self, req: RecordedRequest) {
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        if log.len() >= REQUEST_LOG_CAPACITY {
-            log.pop_front();
-        }
-        log.push_back(req);
     }
 
     pub(crate) fn cached_altinn(&self, token: &str) -> Option<Arc<AltinnIdentity>> {
@@ -359,5 +418,84 @@ impl Shared {
             c.clear();
         }
         c.insert(token.to_owned(), id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared_with_state_file() -> (tempfile::TempDir, PathBuf, Shared) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let s = Shared::new(
+            "http://127.0.0.1:1".into(),
+            World::demo(),
+            Some(path.clone()),
+        );
+        (dir, path, s)
+    }
+
+    fn drop_a_right(s: &Shared) -> u64 {
+        let ((), pending) = s.change_world(|w| {
+            w.rights_mut().pop();
+        });
+        pending.expect("a change with a state file is to be persisted")
+    }
+
+    #[test]
+    fn a_write_that_carried_a_change_is_not_repeated() {
+        let (_dir, path, s) = shared_with_state_file();
+        let first = drop_a_right(&s);
+        let second = drop_a_right(&s);
+        assert!(second > first);
+        s.persist_through(second);
+        assert_eq!(World::load(&path).unwrap(), World::clone(&s.read_world()));
+        // The write for the second change carried the first one, so persisting the first
+        // one does not write again.
+        std::fs::remove_file(&path).unwrap();
+        s.persist_through(first);
+        assert!(!path.exists());
+        // A later change is written.
+        let third = drop_a_right(&s);
+        s.persist_through(third);
+        assert_eq!(World::load(&path).unwrap(), World::clone(&s.read_world()));
+    }
+
+    #[test]
+    fn a_request_that_changed_nothing_writes_nothing() {
+        let (_dir, _path, s) = shared_with_state_file();
+        let (rights, pending) = s.change_world(|w| w.rights.len());
+        assert_eq!(rights, World::demo().rights.len());
+        assert_eq!(pending, None);
+    }
+
+    #[test]
+    fn without_a_state_file_nothing_is_pending() {
+        let s = Shared::new("http://127.0.0.1:1".into(), World::demo(), None);
+        let ((), pending) = s.change_world(|w| {
+            w.rights_mut().pop();
+        });
+        assert_eq!(pending, None);
+    }
+
+    #[test]
+    fn the_fault_flag_follows_the_configuration() {
+        let s = Shared::new("http://127.0.0.1:1".into(), World::demo(), None);
+        assert!(!s.faults_active());
+        s.set_faults(Faults {
+            rules: vec![FaultRule::always("POST /token", 503)],
+            ..Faults::default()
+        });
+        assert!(s.faults_active());
+        s.set_faults(Faults::default());
+        assert!(!s.faults_active());
+        s.set_faults(Faults {
+            maskinporten_outage: true,
+            ..Faults::default()
+        });
+        assert!(s.faults_active());
+        s.reset();
+        assert!(!s.faults_active());
     }
 }
