@@ -100,5 +100,8 @@ async fn another_client_cannot_use_the_system_user() {
     let resp = post_token(&server, &grant.sign()).await;
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.unwrap();
-    assert!(body["error_uri"].as_str().unwrap().ends_with("MP-303"), "{body}");
+    assert!(
+        body["error_uri"].as_str().unwrap().ends_with("MP-303"),
+        "{body}"
+    );
 }
