@@ -239,12 +239,18 @@ impl LogEntry {
     }
 }
 
-/// A redacted header value: the scheme is kept for Bearer credentials, nothing else is.
+/// A redacted header value: the scheme is kept for Bearer credentials, nothing else is. Only
+/// the bytes before the first space are looked at, not the (long) credential after it.
 fn redact(v: &HeaderValue) -> std::borrow::Cow<'static, str> {
-    let text = String::from_utf8_lossy(v.as_bytes());
-    match text.split_once(' ') {
-        Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => {
-            format!("{scheme} [redacted]").into()
+    let bytes = v.as_bytes();
+    match bytes.iter().position(|&b| b == b' ') {
+        Some(space) if bytes[..space].eq_ignore_ascii_case(b"bearer") => {
+            if &bytes[..space] == b"Bearer" {
+                "Bearer [redacted]".into()
+            } else {
+                // Six ASCII letters, as the comparison above proved.
+                format!("{} [redacted]", String::from_utf8_lossy(&bytes[..space])).into()
+            }
         }
         _ => "[redacted]".into(),
     }
@@ -343,6 +349,17 @@ mod tests {
         let text = serde_json::to_string(&r).unwrap();
         assert!(!text.contains("abc.def") && !text.contains("secret-key"));
         assert!(!text.contains("dXNlcjpwdw==") && !text.contains("session=1"));
+    }
+
+    #[test]
+    fn redaction_keeps_only_a_bearer_scheme() {
+        let shown = |v: &[u8]| redact(&HeaderValue::from_bytes(v).unwrap()).into_owned();
+        assert_eq!(shown(b"Bearer a.b.c"), "Bearer [redacted]");
+        assert_eq!(shown(b"BEARER a b"), "BEARER [redacted]");
+        assert_eq!(shown(b"Basic dXNlcjpwdw=="), "[redacted]");
+        assert_eq!(shown(b"Bearer"), "[redacted]");
+        assert_eq!(shown(b"secret"), "[redacted]");
+        assert_eq!(shown(b"caf\xe9 x"), "[redacted]");
     }
 
     #[test]
