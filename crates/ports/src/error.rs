@@ -72,7 +72,9 @@ pub enum TokenError {
         hint: &'static str,
     },
     /// Enterprise-user authentication is gone (410): Altinn 2 was switched off.
-    #[error("Altinn no longer accepts enterprise users (HTTP 410 Gone): use a system user or ID-porten; {body}")]
+    #[error(
+        "Altinn no longer accepts enterprise users (HTTP 410 Gone): use a system user or ID-porten; {body}"
+    )]
     EnterpriseUsersRetired {
         /// The ProblemDetails body.
         body: String,
@@ -208,7 +210,9 @@ fn hint_for(r: &Rejection) -> &'static str {
     match r.status {
         400 if r.reason.contains("ApiKey") => " (set ALTINN_API_KEY)",
         401 => " (the Altinn token was refused: check scopes, or it expired)",
-        403 => " (the caller lacks the Tilgangsstyrer/Hovedadministrator role or the API key lacks access)",
+        403 => {
+            " (the caller lacks the Tilgangsstyrer/Hovedadministrator role or the API key lacks access)"
+        }
         404 => " (check the identifiers)",
         429 => " (rate limited: wait and retry)",
         s if s >= 500 => " (Altinn failed: retry later)",
