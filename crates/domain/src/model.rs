@@ -22,7 +22,7 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Link {
     /// The target URL (or URL template).
-    #[serde(alias = "Href", default)]
+    #[serde(alias = "Href", default, deserialize_with = "null_as_default")]
     pub href: String,
     /// Whether `href` is a URL template with `{placeholders}`.
     #[serde(
@@ -330,20 +330,22 @@ pub struct Right {
         deserialize_with = "opt_string_or_number"
     )]
     pub system_resource_id: Option<String>,
-    /// The service code, for `Service` rights.
+    /// The service code, for `Service` rights. `""` on the wire means absent.
     #[serde(
         rename = "ServiceCode",
         alias = "serviceCode",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "service_code_or_absent"
     )]
     pub service_code: Option<ServiceCode>,
-    /// The service edition, for `Service` rights.
+    /// The service edition, for `Service` rights. `0` on the wire means absent.
     #[serde(
         rename = "ServiceEditionCode",
         alias = "serviceEditionCode",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "edition_or_absent"
     )]
     pub service_edition_code: Option<ServiceEditionCode>,
     /// The service owner's name.
@@ -849,6 +851,88 @@ fn opt_number_if_numeric<S: Serializer>(value: &Option<String>, s: S) -> Result<
     }
 }
 
+/// Reads a response's service code, where Altinn may write `""` (or `null`) for a right that
+/// is not on a service (a message or system-resource right). A code that is present must be
+/// valid.
+fn service_code_or_absent<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<ServiceCode>, D::Error> {
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Option<ServiceCode>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a service code, an empty string or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.trim().is_empty() {
+                return Ok(None);
+            }
+            ServiceCode::parse(v).map(Some).map_err(E::custom)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            ServiceCode::parse(&v.to_string())
+                .map(Some)
+                .map_err(E::custom)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            ServiceCode::parse(&v.to_string())
+                .map(Some)
+                .map_err(E::custom)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// Reads a response's service edition, where Altinn (a .NET service with a non-nullable
+/// integer) may write `0` for a right that is not on a service. Any other value must be valid.
+fn edition_or_absent<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<ServiceEditionCode>, D::Error> {
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Option<ServiceEditionCode>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a service edition code, 0 or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            if v == 0 {
+                return Ok(None);
+            }
+            let n = u32::try_from(v).map_err(|_| E::custom("service edition code too large"))?;
+            ServiceEditionCode::new(n).map(Some).map_err(E::custom)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            let n = u64::try_from(v).map_err(|_| E::custom("service edition code out of range"))?;
+            self.visit_u64(n)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            match v.trim() {
+                "" | "0" => Ok(None),
+                t => ServiceEditionCode::parse(t).map(Some).map_err(E::custom),
+            }
+        }
+    }
+    d.deserialize_option(V)
+}
+
 /// Accepts a string or a number and keeps it as text (MessageID is both, depending on the page).
 fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     struct V;
@@ -905,6 +989,27 @@ mod tests {
         assert_eq!(MaskedSsn::new("").as_str(), "*****");
         let fnr = Fnr::parse("26899299344").unwrap();
         assert!(MaskedSsn::new("268992*****").matches(&fnr));
+    }
+
+    #[test]
+    fn non_service_rights_may_carry_empty_service_fields() {
+        let r: Right = serde_json::from_str(
+            r#"{"RightID":1,"RightType":"Message","MessageID":"77","ServiceCode":"","ServiceEditionCode":0,"Action":"Read","_links":{"self":{"href":null}}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.service_code, None);
+        assert_eq!(r.service_edition_code, None);
+        assert_eq!(r.links["self"].href, "");
+        let r: Right = serde_json::from_str(
+            r#"{"ServiceCode":null,"ServiceEditionCode":"0","Action":"Read"}"#,
+        )
+        .unwrap();
+        assert_eq!((r.service_code, r.service_edition_code), (None, None));
+        // A present value must still be valid.
+        assert!(serde_json::from_str::<Right>(r#"{"ServiceCode":"a/b","Action":"Read"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Right>(r#"{"ServiceEditionCode":-3,"Action":"Read"}"#).is_err()
+        );
     }
 
     #[test]
