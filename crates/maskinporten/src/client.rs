@@ -22,7 +22,7 @@ use url::Url;
 use crate::{
     cache::{Fetch, Fetched, Identity, Partition, RefreshPolicy, TokenCache},
     grant::{self, GrantError, GrantSettings, GrantSigner, ResourceClaim, SigningAlgorithm},
-    http::{Attempt, HttpConfig, body_excerpt, retry_after, transport_error, with_retries},
+    http::{Answer, Attempt, HttpConfig, body_excerpt, send, with_retries},
     jwt,
     key::ClientKey,
 };
@@ -463,54 +463,20 @@ impl Inner {
             Ok(assertion) => assertion,
             Err(e) => return Attempt::Done(Err(config_error(e))),
         };
-        let sent = self
+        let request = self
             .http
             .post(endpoint.token_endpoint.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&[
                 ("grant_type", JWT_BEARER_GRANT_TYPE),
                 ("assertion", assertion.expose()),
-            ])
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) => {
-                return Attempt::Retry {
-                    error: transport_error(&e, attempt),
-                    retry_after: None,
-                };
-            }
-        };
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(e) => {
-                return Attempt::Retry {
-                    error: transport_error(&e, attempt),
-                    retry_after: None,
-                };
-            }
+            ]);
+        let Answer { status, body } = match send(request, attempt).await {
+            Ok(answer) => answer,
+            Err(retry) => return retry,
         };
         if status.is_success() {
             return Attempt::Done(parse_token_response(&body, sent_at));
-        }
-        if status.as_u16() == 429 {
-            return Attempt::Retry {
-                error: TokenError::RateLimited { retry_after: wait },
-                retry_after: wait,
-            };
-        }
-        if status.is_server_error() {
-            return Attempt::Retry {
-                error: TokenError::Server {
-                    status: status.as_u16(),
-                    reason: status.canonical_reason().unwrap_or("").to_owned(),
-                    attempts: attempt,
-                },
-                retry_after: wait,
-            };
         }
         let rejection = parse_rejection(status.as_u16(), &body);
         tracing::debug!(
@@ -589,46 +555,16 @@ impl Inner {
         let body = with_retries(&self.retry, |attempt| {
             let url = &url;
             async move {
-                let response = match self
+                let request = self
                     .http
                     .get(url)
-                    .header(reqwest::header::ACCEPT, "application/json")
-                    .send()
-                    .await
-                {
-                    Ok(response) => response,
-                    Err(e) => {
-                        return Attempt::Retry {
-                            error: transport_error(&e, attempt),
-                            retry_after: None,
-                        };
-                    }
-                };
-                let status = response.status();
-                let wait = retry_after(response.headers());
-                let body = match response.bytes().await {
-                    Ok(body) => body,
-                    Err(e) => {
-                        return Attempt::Retry {
-                            error: transport_error(&e, attempt),
-                            retry_after: None,
-                        };
-                    }
+                    .header(reqwest::header::ACCEPT, "application/json");
+                let Answer { status, body } = match send(request, attempt).await {
+                    Ok(answer) => answer,
+                    Err(retry) => return retry,
                 };
                 match status.as_u16() {
                     200..=299 => Attempt::Done(Ok(body)),
-                    429 => Attempt::Retry {
-                        error: TokenError::RateLimited { retry_after: wait },
-                        retry_after: wait,
-                    },
-                    500..=599 => Attempt::Retry {
-                        error: TokenError::Server {
-                            status: status.as_u16(),
-                            reason: status.canonical_reason().unwrap_or("").to_owned(),
-                            attempts: attempt,
-                        },
-                        retry_after: wait,
-                    },
                     _ => Attempt::Done(Err(TokenError::InvalidResponse {
                         message: format!(
                             "the well-known document {url} answered HTTP {status}: {}",

@@ -18,7 +18,7 @@ use url::Url;
 use crate::{
     cache::{Fetch, Fetched, RefreshPolicy, Slot},
     client::ConfigError,
-    http::{Attempt, HttpConfig, body_excerpt, retry_after, transport_error, with_retries},
+    http::{Answer, Attempt, HttpConfig, body_excerpt, send, with_retries},
     jwt,
 };
 
@@ -261,41 +261,13 @@ impl AltinnExchange {
             value.set_sensitive(true);
             request = request.header(ENTERPRISE_USER_HEADER, value);
         }
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => {
-                return Attempt::Retry {
-                    error: transport_error(&e, attempt),
-                    retry_after: None,
-                };
-            }
-        };
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(e) => {
-                return Attempt::Retry {
-                    error: transport_error(&e, attempt),
-                    retry_after: None,
-                };
-            }
+        let Answer { status, body } = match send(request, attempt).await {
+            Ok(answer) => answer,
+            Err(retry) => return retry,
         };
         let reason = status.canonical_reason().unwrap_or("").to_owned();
         match status.as_u16() {
             200..=299 => Attempt::Done(parse_altinn_token(&body, received_at)),
-            429 => Attempt::Retry {
-                error: TokenError::RateLimited { retry_after: wait },
-                retry_after: wait,
-            },
-            500..=599 => Attempt::Retry {
-                error: TokenError::Server {
-                    status: status.as_u16(),
-                    reason,
-                    attempts: attempt,
-                },
-                retry_after: wait,
-            },
             410 => Attempt::Done(Err(TokenError::EnterpriseUsersRetired {
                 body: body_excerpt(&body),
             })),

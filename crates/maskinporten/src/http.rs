@@ -33,6 +33,47 @@ impl HttpConfig {
     }
 }
 
+/// A complete answer that is not one of the transient failures [`send`] retries.
+pub(crate) struct Answer {
+    /// The HTTP status.
+    pub(crate) status: reqwest::StatusCode,
+    /// The whole body.
+    pub(crate) body: Vec<u8>,
+}
+
+/// Sends one request and reads the whole answer, turning the failures that every token call
+/// treats alike into a retryable [`Attempt`]: the network (with whether the request may have
+/// been sent), 429 (with its `Retry-After`) and any 5xx. Retrying them is safe because each
+/// attempt of a token call carries a fresh grant. Every other answer is the caller's to judge.
+pub(crate) async fn send<T>(
+    request: reqwest::RequestBuilder,
+    attempt: u32,
+) -> Result<Answer, Attempt<T>> {
+    let network = |e: reqwest::Error| Attempt::Retry {
+        error: transport_error(&e, attempt),
+        retry_after: None,
+    };
+    let response = request.send().await.map_err(network)?;
+    let status = response.status();
+    let wait = retry_after(response.headers());
+    let body = response.bytes().await.map_err(network)?.to_vec();
+    match status.as_u16() {
+        429 => Err(Attempt::Retry {
+            error: TokenError::RateLimited { retry_after: wait },
+            retry_after: wait,
+        }),
+        500..=599 => Err(Attempt::Retry {
+            error: TokenError::Server {
+                status: status.as_u16(),
+                reason: status.canonical_reason().unwrap_or("").to_owned(),
+                attempts: attempt,
+            },
+            retry_after: wait,
+        }),
+        _ => Ok(Answer { status, body }),
+    }
+}
+
 /// What one attempt came to.
 pub(crate) enum Attempt<T> {
     /// Success, or a failure that retrying will not fix.
