@@ -1,9 +1,5 @@
 //! Unit tests of the use cases against mockall mocks of the ports.
 
-// The mock closures must return the ports' own `AltinnError`, which is large by design (it
-// keeps everything the server said); boxing it is the ports' decision, not these tests'.
-#![allow(clippy::result_large_err)]
-
 use std::sync::{Arc, Mutex};
 
 use tilgang_domain::{

@@ -10,9 +10,6 @@
 //! - a revoke of a right held only through a role is refused and deletes nothing;
 //! - after any sequence with failures, one clean grant and revoke reach the target state.
 
-// The fake must return the ports' own `AltinnError`, which is large by design.
-#![allow(clippy::result_large_err)]
-
 use std::{
     collections::{BTreeMap, BTreeSet},
     sync::{Arc, Mutex},

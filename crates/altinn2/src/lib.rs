@@ -34,9 +34,6 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
-// Every method returns the ports' `AltinnError`, which is large by design (it keeps all the
-// server said); the port fixes that type, so boxing it here would only add a conversion.
-#![allow(clippy::result_large_err)]
 
 mod api;
 mod client;

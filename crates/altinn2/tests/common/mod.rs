@@ -1,6 +1,6 @@
 //! Shared helpers of the adapter's integration tests.
 
-#![allow(dead_code, unreachable_pub, clippy::result_large_err)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::{
     sync::{
