@@ -10,13 +10,13 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use tilgang_domain::{
-    Action, Link, Links, MaskedSsn, Receiver, ReporteeId, ReporteeType, Right, RightHolder,
-    RightId, RightSourceType, RightType, Role, RoleDefinitionId, RoleId, RoleType, ServiceCode,
-    ServiceEditionCode,
+use tilgang_altinn2_wire::{
+    Link, Links, Receiver, ReporteeType, Right, RightHolder, RightId, RightSourceType, RightType,
+    Role, RoleDefinitionId, RoleId, RoleType,
     hal::{self, Page},
     model::Reportee,
 };
+use tilgang_domain::{Action, MaskedSsn, ReporteeId, ServiceCode, ServiceEditionCode};
 
 use crate::{
     exchange::{self, AltinnTokenError},

@@ -171,21 +171,7 @@ const ALL_ACTIONS: &[&str] = &["Read", "Write", "Sign", "ArchiveRead", "ArchiveD
 /// Builds a synthetic (month + 80) fødselsnummer with valid check digits for a date and an
 /// individual number, or `None` when that individual number has no valid check digits.
 pub fn synthetic_fnr(day: u8, month: u8, year: u8, individual: u16) -> Option<String> {
-    let base = format!("{day:02}{:02}{year:02}{individual:03}", month + 80);
-    let d: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
-    let check = |digits: &[u32], weights: &[u32]| -> Option<u32> {
-        let s: u32 = digits.iter().zip(weights).map(|(a, b)| a * b).sum::<u32>() % 11;
-        match s {
-            0 => Some(0),
-            1 => None,
-            s => Some(11 - s),
-        }
-    };
-    let k1 = check(&d, &[3, 7, 6, 1, 8, 9, 4, 5, 2])?;
-    let mut d2 = d.clone();
-    d2.push(k1);
-    let k2 = check(&d2, &[5, 4, 3, 2, 7, 6, 5, 4, 3, 2])?;
-    Some(format!("{base}{k1}{k2}"))
+    tilgang_domain::Fnr::synthetic(day, month, year, individual).map(|f| f.expose().to_owned())
 }
 
 fn held(

@@ -9,7 +9,7 @@
 //! - The Altinn token exchange (§2): `GET /authentication/api/v1/exchange/{provider}`.
 //! - The Altinn 2 REST API (`shared/spec/altinn2-rest.md` §3–§10): ReporteeConversion and the
 //!   `{who}/authorization` delegation resources, HAL+JSON written and read with the domain's
-//!   codec ([`tilgang_domain::hal`]), errors in the HTTP reason phrase.
+//!   codec ([`tilgang_altinn2_wire::hal`]), errors in the HTTP reason phrase.
 //! - Inspection and control under `/_mock/`: reset, state, request log, counters, faults.
 //!
 //! ```no_run

@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tilgang_domain::{
-    Action, DelegationRequest, Receiver, RightRequest, RoleDefinitionId, RoleRequest, ServiceCode,
-    ServiceEditionCode,
+use tilgang_altinn2_wire::{
+    DelegationRequest, Receiver, RightRequest, RoleDefinitionId, RoleRequest,
     hal::{self, EmbeddedCasing},
 };
+use tilgang_domain::{Action, ServiceCode, ServiceEditionCode};
 use tilgang_mock::{API_KEY_FORBIDDEN, MISSING_API_KEY, MISSING_SCOPE, MockServer, World, demo};
 
 const ROLE_PERSON: &str = "r50828870";

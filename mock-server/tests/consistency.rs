@@ -8,10 +8,11 @@ use std::net::SocketAddr;
 use common::*;
 use reqwest::Method;
 use serde_json::json;
-use tilgang_domain::{
-    Action, DelegationRequest, Receiver, RightRequest, ServiceCode, ServiceEditionCode,
+use tilgang_altinn2_wire::{
+    DelegationRequest, Receiver, RightRequest,
     hal::{self, EmbeddedCasing},
 };
+use tilgang_domain::{Action, ServiceCode, ServiceEditionCode};
 use tilgang_mock::{MockServer, World, demo, world::Person};
 
 /// A person who is not in the demo world: the demo person HEIS under a new party id and name.
