@@ -204,7 +204,15 @@ fn held(
     }
 }
 
-pub(crate) fn world() -> World {
+impl World {
+    /// The built-in demo world (see [`crate::demo`]). It is defined here, beside the names it
+    /// is built from, so that the world model does not depend on its demo.
+    pub fn demo() -> Self {
+        world()
+    }
+}
+
+fn world() -> World {
     let client_jwk: PublicJwk =
         serde_json::from_str(CLIENT_PUBLIC_JWK).expect("the committed public JWK is valid");
     let scopes: Vec<String> = DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect();

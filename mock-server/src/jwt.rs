@@ -106,19 +106,3 @@ pub(crate) fn rsa_alg(name: &str) -> Option<Algorithm> {
 pub(crate) fn decode_x5c(entry: &str) -> Option<Vec<u8>> {
     STANDARD.decode(entry).ok()
 }
-
-/// The current time in Unix seconds.
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
-
-/// Converts a `SystemTime` to Unix seconds (negative before 1970).
-pub(crate) fn unix(t: std::time::SystemTime) -> i64 {
-    match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
-    }
-}

@@ -28,21 +28,24 @@
 //! fixtures format and the behaviours chosen where the specification is silent.
 #![warn(missing_docs)]
 
-mod altinn;
+mod altinn2;
 pub mod demo;
 mod exchange;
-mod indexed;
 mod inspect;
 pub mod jwt;
 mod maskinporten;
-mod record;
 mod server;
-mod state;
+mod shared;
 pub mod world;
 
-pub use altinn::{API_KEY_FORBIDDEN, MISSING_API_KEY, MISSING_SCOPE};
-pub use exchange::{ENTERPRISE_USER_HEADER, WRONG_PASSWORD_TEXT};
+pub use altinn2::{API_KEY_FORBIDDEN, MISSING_API_KEY, MISSING_SCOPE};
+pub use exchange::WRONG_PASSWORD_TEXT;
 pub use maskinporten::GRANT_TYPE;
-pub use server::{MAX_BODY_BYTES, MockServer};
-pub use state::{FaultRule, Faults, REQUEST_LOG_CAPACITY, RecordedRequest};
+pub use server::{MAX_BODY_BYTES, MockServer, MockServerBuilder};
+pub use shared::{
+    clock::Clock,
+    credentials::ENTERPRISE_USER_HEADER,
+    faults::{FaultRule, Faults},
+    record::{REQUEST_LOG_CAPACITY, RecordedRequest},
+};
 pub use world::{World, WorldError};

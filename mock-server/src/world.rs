@@ -522,11 +522,6 @@ impl World {
         }
     }
 
-    /// The built-in demo world (see [`crate::demo`]).
-    pub fn demo() -> Self {
-        crate::demo::world()
-    }
-
     /// Loads a world from a `.toml` or `.json` file (by extension; anything else is tried as
     /// TOML first, then JSON).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, WorldError> {

@@ -1,27 +1,20 @@
-//! The Maskinporten fake: metadata, JWKS and the JWT-bearer token endpoint
-//! (`shared/spec/maskinporten.md` §1).
+//! The JWT-bearer grant checks (`shared/spec/maskinporten.md` §1.2–§1.4), in the order the
+//! README gives: structure, `alg`, header fields, client, key selection, signature, then
+//! claims. They read the world and the mock's clock and answer a [`GrantError`]; the handler
+//! turns that into Maskinporten's JSON error.
 
-use std::sync::Arc;
+use std::time::SystemTime;
 
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use axum::http::StatusCode;
 use jsonwebtoken::DecodingKey;
-use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
-use x509_parser::prelude::{FromDer, X509Certificate};
+use serde_json::{Map, Value};
+use x509_parser::prelude::{ASN1Time, FromDer, X509Certificate};
 
 use crate::{
-    jwt::{self, now},
-    state::{AppState, MaskinportenIdentity},
-    world::{Client, World},
+    jwt,
+    shared::clock::unix,
+    world::{Client, SystemUser, World},
 };
-
-/// The JWT-bearer grant type.
-pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// Claims a grant may carry; anything else is refused. `nbf` and `sub` are registered JWT
 /// claims that real clients send and Maskinporten tolerates.
@@ -45,15 +38,21 @@ const ALLOWED_CLAIMS: &[&str] = &[
 const ALLOWED_HEADER: &[&str] = &["alg", "kid", "x5c", "typ"];
 
 /// A refused token request: status, OAuth error, MP code and description.
-#[derive(Debug)]
-pub(crate) struct GrantError {
-    status: StatusCode,
-    error: &'static str,
-    code: &'static str,
-    description: String,
+#[derive(Debug, thiserror::Error)]
+#[error("{error} ({code}): {description}")]
+pub(super) struct GrantError {
+    pub(super) status: StatusCode,
+    pub(super) error: &'static str,
+    pub(super) code: &'static str,
+    pub(super) description: String,
 }
 
-fn err(error: &'static str, code: &'static str, description: impl Into<String>) -> GrantError {
+/// A 400 refusal.
+pub(super) fn err(
+    error: &'static str,
+    code: &'static str,
+    description: impl Into<String>,
+) -> GrantError {
     GrantError {
         status: StatusCode::BAD_REQUEST,
         error,
@@ -62,165 +61,26 @@ fn err(error: &'static str, code: &'static str, description: impl Into<String>) 
     }
 }
 
-impl GrantError {
-    fn into_response(self, issuer: &str) -> Response {
-        let trace = uuid::Uuid::new_v4().simple().to_string();
-        let body = json!({
-            "error": self.error,
-            "error_description": format!("{} (trace_id: {trace})", self.description),
-            "error_uri": format!("{issuer}errors/{}", self.code),
-        });
-        let mut resp = (self.status, Json(body)).into_response();
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        resp
-    }
+/// A grant that passed every check: what the token is minted from.
+pub(super) struct Checked {
+    pub(super) client: Client,
+    pub(super) claims: Map<String, Value>,
+    pub(super) scope: String,
+    pub(super) exp: i64,
+    pub(super) amr: &'static str,
+    pub(super) consumer: String,
+    pub(super) supplier: Option<(String, String)>,
+    pub(super) system_user: Option<SystemUser>,
 }
 
-/// `GET /.well-known/oauth-authorization-server`.
-pub(crate) async fn well_known(State(s): State<AppState>) -> Response {
-    let issuer = s.issuer();
-    Json(json!({
-        "issuer": issuer,
-        "token_endpoint": format!("{}/token", s.base),
-        "jwks_uri": format!("{}/jwk", s.base),
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "grant_types_supported": [GRANT_TYPE],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512"],
-        "authorization_details_types_supported": ["urn:altinn:systemuser", "urn:altinn:consent"],
-    }))
-    .into_response()
-}
-
-/// `GET /jwk`.
-pub(crate) async fn jwks(State(s): State<AppState>) -> Response {
-    Json(json!({ "keys": [s.keys.jwk.clone()] })).into_response()
-}
-
-/// `POST /token`.
-pub(crate) async fn token(State(s): State<AppState>, headers: HeaderMap, body: String) -> Response {
-    let issuer = s.issuer();
-    match issue(&s, &headers, &body) {
-        Ok(body) => {
-            let mut resp = Json(body).into_response();
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
-        Err(e) => e.into_response(&issuer),
-    }
-}
-
-fn issue(s: &AppState, headers: &HeaderMap, body: &str) -> Result<Value, GrantError> {
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.to_ascii_lowercase())
-        .unwrap_or_default();
-    if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(err(
-            "invalid_request",
-            "MP-011",
-            "Invalid request. The body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(body);
-    let mut grant_type = None;
-    let mut assertion = None;
-    for (k, v) in pairs {
-        let slot = match k.as_str() {
-            "grant_type" => &mut grant_type,
-            "assertion" => &mut assertion,
-            other => {
-                return Err(err(
-                    "invalid_request",
-                    "MP-011",
-                    format!(
-                        "Invalid request. Unexpected parameter '{other}'; send only grant_type and assertion"
-                    ),
-                ));
-            }
-        };
-        if slot.replace(v).is_some() {
-            return Err(err(
-                "invalid_request",
-                "MP-011",
-                format!("Invalid request. Parameter '{k}' was sent more than once"),
-            ));
-        }
-    }
-    match grant_type.as_deref() {
-        Some(GRANT_TYPE) => {}
-        Some(other) => {
-            return Err(err(
-                "unsupported_grant_type",
-                "MP-011",
-                format!("Unsupported grant type '{other}'"),
-            ));
-        }
-        None => {
-            return Err(err(
-                "invalid_request",
-                "MP-011",
-                "Invalid request. Missing grant_type",
-            ));
-        }
-    }
-    let Some(assertion) = assertion else {
-        return Err(err(
-            "invalid_request",
-            "MP-011",
-            "Invalid request. Missing assertion",
-        ));
-    };
-    let world = World::clone(&s.read_world());
-    let checked = check_grant(s, &world, &assertion)?;
-    // A grant is spent only once everything else holds, so a refused grant can be fixed and
-    // sent again with the same jti.
-    let replay_key = match checked.claims.get("jti") {
-        Some(Value::String(j)) => format!("jti:{}:{j}", checked.client.client_id),
-        _ => format!("sha256:{:x}", Sha256::digest(assertion.as_bytes())),
-    };
-    {
-        let mut replay = s.replay.lock().unwrap_or_else(|e| e.into_inner());
-        let t = now();
-        replay.retain(|_, exp| *exp >= t);
-        let keep_until = checked.exp + world.settings.grant_clock_skew_secs as i64;
-        if replay.insert(replay_key, keep_until).is_some() {
-            return Err(err("invalid_grant", "MP-012", "Grant is used before"));
-        }
-    }
-    let lifetime = checked
-        .client
-        .access_token_lifetime_secs
-        .unwrap_or(world.settings.access_token_lifetime_secs);
-    let token = mint(s, &checked, lifetime as i64);
-    Ok(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": lifetime,
-        "scope": checked.scope,
-    }))
-}
-
-fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-struct Checked {
-    client: Client,
-    claims: Map<String, Value>,
-    scope: String,
-    exp: i64,
-    amr: &'static str,
-    consumer: String,
-    supplier: Option<(String, String)>,
-    system_user: Option<crate::world::SystemUser>,
-}
-
-fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, GrantError> {
+/// Checks a grant against the world at `now` on the mock's clock. `issuer` is the required
+/// `aud`. The replay check is the caller's, after everything here passed.
+pub(super) fn check_grant(
+    world: &World,
+    issuer: &str,
+    now: SystemTime,
+    assertion: &str,
+) -> Result<Checked, GrantError> {
     let invalid_value = || {
         err(
             "invalid_request",
@@ -294,7 +154,7 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
                     "Invalid assertion. Client authentication failed. Unknown key identifier (kid) for client.",
                 ));
             };
-            if jwk.expires_at.is_some_and(|e| e < now()) {
+            if jwk.expires_at.is_some_and(|e| e < unix(now)) {
                 return Err(err(
                     "invalid_grant",
                     "MP-121",
@@ -318,7 +178,10 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
                     "Invalid JWT. The client requires pre-registered jwk and no key identifier (kid) provided",
                 ));
             }
-            (check_x5c(world, &client, x5c)?, "virksomhetssertifikat")
+            (
+                check_x5c(world, &client, x5c, now)?,
+                "virksomhetssertifikat",
+            )
         }
         (None, None) => {
             if !client.jwks.is_empty() {
@@ -349,7 +212,7 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
         ));
     }
     match claims.get("aud") {
-        Some(Value::String(aud)) if *aud == s.issuer() => {}
+        Some(Value::String(aud)) if aud == issuer => {}
         _ => {
             return Err(err(
                 "invalid_grant",
@@ -360,7 +223,7 @@ fn check_grant(s: &AppState, world: &World, assertion: &str) -> Result<Checked, 
     }
     let settings = &world.settings;
     let skew = settings.grant_clock_skew_secs as i64;
-    let t = now();
+    let t = unix(now);
     let int_claim = |name: &str| -> Result<i64, GrantError> {
         claims.get(name).and_then(Value::as_i64).ok_or_else(|| {
             err(
@@ -552,7 +415,7 @@ fn check_system_user(
     world: &World,
     client_id: &str,
     details: &Value,
-) -> Result<crate::world::SystemUser, GrantError> {
+) -> Result<SystemUser, GrantError> {
     let invalid = |code: &'static str, what: &str| {
         err(
             "invalid_request",
@@ -621,7 +484,20 @@ fn check_system_user(
         })
 }
 
-fn check_x5c(world: &World, client: &Client, x5c: &Value) -> Result<DecodingKey, GrantError> {
+fn check_x5c(
+    world: &World,
+    client: &Client,
+    x5c: &Value,
+    now: SystemTime,
+) -> Result<DecodingKey, GrantError> {
+    // Certificate validity is judged on the mock's clock, like every other time check.
+    let at = ASN1Time::from_timestamp(unix(now)).map_err(|_| {
+        err(
+            "invalid_grant",
+            "MP-120",
+            "Invalid assertion. Client authentication failed. JWT signed with an invalid certificate",
+        )
+    })?;
     let bad_header = || err("invalid_grant", "MP-123", "Invalid JWT header x5c");
     let invalid_cert = || {
         err(
@@ -664,14 +540,14 @@ fn check_x5c(world: &World, client: &Client, x5c: &Value) -> Result<DecodingKey,
     let mut current = &certs[0];
     let mut next_idx = 1;
     loop {
-        if !current.validity().is_valid() {
+        if !current.validity().is_valid_at(at) {
             return Err(invalid_cert());
         }
         if let Some(ca) = cas.iter().find(|ca| {
             ca.subject() == current.issuer()
                 && current.verify_signature(Some(ca.public_key())).is_ok()
         }) {
-            if !ca.validity().is_valid() {
+            if !ca.validity().is_valid_at(at) {
                 return Err(invalid_cert());
             }
             break;
@@ -725,122 +601,4 @@ fn cert_org(cert: &X509Certificate<'_>) -> Option<String> {
     cert.subject()
         .iter_by_oid(&serial)
         .find_map(|a| a.as_str().ok().map(str::to_owned))
-}
-
-fn mint(s: &AppState, c: &Checked, lifetime: i64) -> String {
-    let t = now();
-    let aud = c
-        .claims
-        .get("resource")
-        .map(|r| match r {
-            Value::Array(a) if a.len() == 1 => a[0].clone(),
-            other => other.clone(),
-        })
-        .unwrap_or_else(|| Value::String("unspecified".into()));
-    let mut claims = json!({
-        "iss": s.issuer(),
-        "client_amr": c.amr,
-        "token_type": "Bearer",
-        "aud": aud,
-        "scope": c.scope,
-        "client_id": c.client.client_id,
-        "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", c.consumer)},
-        "iat": t,
-        "exp": t + lifetime,
-        "jti": uuid::Uuid::new_v4().to_string(),
-    });
-    if let Some(m) = claims.as_object_mut() {
-        if let Some((supplier, source)) = &c.supplier {
-            m.insert(
-                "supplier".into(),
-                json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{supplier}")}),
-            );
-            m.insert("delegation_source".into(), Value::String(source.clone()));
-        }
-        if let Some(pid) = c.claims.get("pid") {
-            m.insert("pid".into(), pid.clone());
-        }
-        if let Some(su) = &c.system_user {
-            // The shape Maskinporten issues for system users (`shared/spec/maskinporten.md`
-            // §1.7): the request's type and org, plus the resolved ids.
-            m.insert(
-                "authorization_details".into(),
-                json!([{
-                    "type": "urn:altinn:systemuser",
-                    "systemuser_id": [su.id],
-                    "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", su.org)},
-                    "system_id": su.system_id,
-                }]),
-            );
-        }
-    }
-    s.keys.sign(&claims)
-}
-
-/// Mints an access token as `/token` would, without a grant (a test helper).
-pub(crate) fn mint_access_token(
-    s: &AppState,
-    client_id: &str,
-    org: &str,
-    scope: &str,
-    exp: i64,
-) -> String {
-    let t = now();
-    let claims = json!({
-        "iss": s.issuer(),
-        "client_amr": "private_key_jwt",
-        "token_type": "Bearer",
-        "aud": "unspecified",
-        "scope": scope,
-        "client_id": client_id,
-        "consumer": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{org}")},
-        "iat": t.min(exp),
-        "exp": exp,
-        "jti": uuid::Uuid::new_v4().to_string(),
-    });
-    s.keys.sign(&claims)
-}
-
-/// Verifies a Maskinporten access token as the token exchange does: signature with the
-/// mock's key, issuer, expiry with the configured skew, and a `consumer` org number. The
-/// signature and claims are cached per token; expiry is checked on every call.
-pub(crate) fn verify_access_token(
-    s: &AppState,
-    token: &str,
-    skew: i64,
-) -> Option<Arc<MaskinportenIdentity>> {
-    let id = match s.cached_mp(token) {
-        Some(id) => id,
-        None => {
-            let parsed = jwt::parse(token)?;
-            if parsed.header.get("alg").and_then(Value::as_str) != Some("RS256") {
-                return None;
-            }
-            if !jwt::verify(&parsed, &s.keys.decoding, jsonwebtoken::Algorithm::RS256) {
-                return None;
-            }
-            if parsed.claims.get("iss").and_then(Value::as_str) != Some(s.issuer().as_str()) {
-                return None;
-            }
-            let exp = parsed.claims.get("exp").and_then(Value::as_i64)?;
-            let id = Arc::new(MaskinportenIdentity {
-                exp,
-                claims: parsed.claims,
-            });
-            s.cache_mp(token, id.clone());
-            id
-        }
-    };
-    (id.exp + skew >= now()).then_some(id)
-}
-
-/// The organisation number in a `consumer` claim (`0192:<orgno>`), if well-formed.
-pub(crate) fn consumer_org(claims: &Map<String, Value>) -> Option<String> {
-    let consumer = claims.get("consumer")?;
-    if consumer.get("authority").and_then(Value::as_str) != Some("iso6523-actorid-upis") {
-        return None;
-    }
-    let id = consumer.get("ID").and_then(Value::as_str)?;
-    let org = id.split(':').nth(1)?;
-    (org.len() == 9 && org.bytes().all(|b| b.is_ascii_digit())).then(|| org.to_owned())
 }

@@ -1,5 +1,10 @@
 //! Inspection and control under `/_mock/`: reset, state, request log, counters, faults and
 //! token minting, for the binary and for tests written in other languages.
+//!
+//! Everything here works on the shared layer ([`Core`]); a reset reaches the fakes' private
+//! state through the hooks the server registered with it.
+
+use std::sync::Arc;
 
 use axum::{
     Json, Router,
@@ -12,13 +17,18 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    maskinporten,
-    server::mint_altinn,
-    state::{AppState, Faults},
+    shared::{
+        Core,
+        faults::Faults,
+        tokens::{access, altinn},
+    },
     world::World,
 };
 
-pub(crate) fn router() -> Router<AppState> {
+type AppState = Arc<Core>;
+
+/// The routes under `/_mock/` (the caller nests them there).
+pub(crate) fn router(core: Arc<Core>) -> Router {
     Router::new()
         .route("/reset", post(reset))
         .route("/state", get(state).put(put_state))
@@ -27,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/faults", get(faults).put(put_faults).delete(clear_faults))
         .route("/altinn-token", post(altinn_token))
         .route("/access-token", post(access_token))
+        .with_state(core)
 }
 
 async fn reset(State(s): State<AppState>) -> StatusCode {
@@ -35,7 +46,7 @@ async fn reset(State(s): State<AppState>) -> StatusCode {
 }
 
 async fn state(State(s): State<AppState>) -> Response {
-    Json(World::clone(&s.read_world())).into_response()
+    Json(World::clone(&s.world.read())).into_response()
 }
 
 fn bad(message: String) -> Response {
@@ -56,7 +67,7 @@ async fn put_state(State(s): State<AppState>, body: Bytes) -> Response {
     if let Err(e) = world.check() {
         return bad(e.to_string());
     }
-    s.replace_world(world);
+    s.world.replace(world);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -74,13 +85,13 @@ async fn counters(State(s): State<AppState>) -> Response {
 }
 
 async fn faults(State(s): State<AppState>) -> Response {
-    Json(s.faults()).into_response()
+    Json(s.faults.get()).into_response()
 }
 
 async fn put_faults(State(s): State<AppState>, body: Bytes) -> Response {
     match serde_json::from_slice::<Faults>(&body) {
         Ok(f) => {
-            s.set_faults(f);
+            s.faults.set(f);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => bad(format!("not a fault configuration: {e}")),
@@ -88,7 +99,7 @@ async fn put_faults(State(s): State<AppState>, body: Bytes) -> Response {
 }
 
 async fn clear_faults(State(s): State<AppState>) -> StatusCode {
-    s.set_faults(Faults::default());
+    s.faults.set(Faults::default());
     StatusCode::NO_CONTENT
 }
 
@@ -110,7 +121,7 @@ async fn altinn_token(State(s): State<AppState>, body: Bytes) -> Response {
         Err(e) => return bad(format!("expected {{user?, org, scopes, expires_at}}: {e}")),
     };
     let scopes: Vec<&str> = req.scopes.iter().map(String::as_str).collect();
-    mint_altinn(&s, req.user.as_deref(), &req.org, &scopes, req.expires_at).into_response()
+    altinn::mint_for(&s, req.user.as_deref(), &req.org, &scopes, req.expires_at).into_response()
 }
 
 #[derive(Deserialize)]
@@ -132,7 +143,7 @@ async fn access_token(State(s): State<AppState>, body: Bytes) -> Response {
             ));
         }
     };
-    maskinporten::mint_access_token(
+    access::mint(
         &s,
         &req.client_id,
         &req.org,

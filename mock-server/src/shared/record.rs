@@ -16,74 +16,38 @@ use std::{
 };
 
 use axum::http::{HeaderMap, HeaderValue, Method};
+use serde::{Deserialize, Serialize};
 
-use crate::state::{REQUEST_LOG_CAPACITY, RecordedRequest};
+use crate::shared::{
+    credentials::ENTERPRISE_USER_HEADER,
+    routes::{Endpoint, METHODS, RouteKey},
+};
 
-/// The methods that get a counter slot of their own; any other method is counted by name.
-static METHODS: [Method; 9] = [
-    Method::GET,
-    Method::POST,
-    Method::PUT,
-    Method::DELETE,
-    Method::HEAD,
-    Method::OPTIONS,
-    Method::PATCH,
-    Method::TRACE,
-    Method::CONNECT,
-];
+/// The most requests the log keeps; older ones are dropped first.
+pub const REQUEST_LOG_CAPACITY: usize = 10_000;
 
-fn method_slot(method: &Method) -> Option<usize> {
-    METHODS.iter().position(|m| m == method)
-}
-
-/// A request's route key (`METHOD /template`), kept as indexes into the route table when it
-/// is one of the known routes, so that nothing is formatted per request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RouteKey {
-    /// A standard method on a route template of [`crate::server::ROUTES`].
-    Known {
-        /// Index into `METHODS`.
-        method: usize,
-        /// Index into `ROUTES`.
-        route: usize,
-    },
-    /// Anything else, already formatted.
-    Other(Box<str>),
-}
-
-impl RouteKey {
-    /// The key of `method` on the canonical template `route` (an index into `ROUTES`), or on
-    /// `template` when the route is not in the table.
-    pub(crate) fn new(method: &Method, route: Result<usize, &str>) -> Self {
-        match (method_slot(method), route) {
-            (Some(method), Ok(route)) => RouteKey::Known { method, route },
-            (_, Ok(route)) => {
-                RouteKey::Other(format!("{method} {}", crate::server::ROUTES[route].1).into())
-            }
-            (_, Err(template)) => RouteKey::Other(format!("{method} {template}").into()),
-        }
-    }
-
-    /// Whether this is `method` on route `route` (an index into `ROUTES`).
-    pub(crate) fn is(&self, method: &Method, route: usize) -> bool {
-        matches!(self, RouteKey::Known { method: m, route: r }
-            if *r == route && METHODS[*m] == *method)
-    }
-
-    /// The key as counters and the log show it: `"GET /jwk"`.
-    pub(crate) fn text(&self) -> String {
-        match self {
-            RouteKey::Known { method, route } => {
-                format!("{} {}", METHODS[*method], crate::server::ROUTES[*route].1)
-            }
-            RouteKey::Other(text) => text.to_string(),
-        }
-    }
+/// One request as the mock saw it, with credentials redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent (before case normalisation).
+    pub path: String,
+    /// Query string, if any.
+    pub query: Option<String>,
+    /// The matched route template, e.g. `GET /api/{who}/authorization/Delegations/{receiverId}`.
+    pub route: Option<String>,
+    /// Headers; `Authorization`, `ApiKey` and the enterprise-user header are redacted.
+    pub headers: Vec<(String, String)>,
+    /// Request body size in bytes.
+    pub body_size: u64,
+    /// The status the mock answered with (0 when the connection was dropped).
+    pub status: u16,
 }
 
 /// How many requests matched each route.
 pub(crate) struct Counters {
-    /// `METHODS.len() × ROUTES.len()` slots, row by method.
+    /// `METHODS.len() × Endpoint::ALL.len()` slots, row by method.
     known: Box<[AtomicU64]>,
     /// Keys outside the table (extension methods).
     other: Mutex<HashMap<Box<str>, u64>>,
@@ -92,23 +56,24 @@ pub(crate) struct Counters {
 impl Counters {
     pub(crate) fn new() -> Self {
         Counters {
-            known: (0..METHODS.len() * crate::server::ROUTES.len())
+            known: (0..METHODS.len() * Endpoint::ALL.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
             other: Mutex::new(HashMap::new()),
         }
     }
 
-    fn slot(method: usize, route: usize) -> usize {
-        method * crate::server::ROUTES.len() + route
+    fn slot(method: usize, endpoint: Endpoint) -> usize {
+        // The enum's discriminant places the endpoint's counter within the method's row.
+        method * Endpoint::ALL.len() + endpoint as usize
     }
 
     pub(crate) fn count(&self, key: &RouteKey) {
         match key {
-            RouteKey::Known { method, route } => {
+            RouteKey::Known { method, endpoint } => {
                 // Relaxed: a counter orders nothing else; readers only need every increment
                 // made before they read, which the request/response round trip provides.
-                self.known[Self::slot(*method, *route)].fetch_add(1, Ordering::Relaxed);
+                self.known[Self::slot(*method, *endpoint)].fetch_add(1, Ordering::Relaxed);
             }
             RouteKey::Other(text) => {
                 *self
@@ -125,10 +90,10 @@ impl Counters {
     pub(crate) fn snapshot(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
         for method in 0..METHODS.len() {
-            for route in 0..crate::server::ROUTES.len() {
-                let n = self.known[Self::slot(method, route)].load(Ordering::Relaxed);
+            for endpoint in Endpoint::ALL {
+                let n = self.known[Self::slot(method, endpoint)].load(Ordering::Relaxed);
                 if n > 0 {
-                    out.insert(RouteKey::Known { method, route }.text(), n);
+                    out.insert(RouteKey::Known { method, endpoint }.text(), n);
                 }
             }
         }
@@ -147,12 +112,7 @@ impl Counters {
 }
 
 /// Header names whose values the log never shows.
-const REDACTED_HEADERS: &[&str] = &[
-    "authorization",
-    "apikey",
-    crate::exchange::ENTERPRISE_USER_HEADER,
-    "cookie",
-];
+const REDACTED_HEADERS: &[&str] = &["authorization", "apikey", ENTERPRISE_USER_HEADER, "cookie"];
 
 /// One logged request. The path, the query and the headers sit back to back in `text`;
 /// `ends` holds where each piece ends: path, query, then name and value of each header.
@@ -312,7 +272,7 @@ mod tests {
         headers.insert("authorization", HeaderValue::from_static("bearer abc.def"));
         headers.insert("apikey", HeaderValue::from_static("secret-key"));
         headers.insert(
-            crate::exchange::ENTERPRISE_USER_HEADER,
+            ENTERPRISE_USER_HEADER,
             HeaderValue::from_static("dXNlcjpwdw=="),
         );
         headers.insert("cookie", HeaderValue::from_static("session=1"));
@@ -321,7 +281,7 @@ mod tests {
         headers.insert("x-odd", HeaderValue::from_bytes(b"caf\xe9").unwrap());
         let mut entry = LogEntry::new(
             &Method::GET,
-            Some(RouteKey::new(&Method::GET, Ok(1))),
+            Some(RouteKey::new(&Method::GET, Endpoint::Jwk)),
             "/JWK/",
             Some("a=1&b"),
             &headers,
@@ -339,7 +299,7 @@ mod tests {
                 let shown = match k.as_str() {
                     "authorization" => "bearer [redacted]".to_owned(),
                     "apikey" | "cookie" => "[redacted]".to_owned(),
-                    n if n == crate::exchange::ENTERPRISE_USER_HEADER => "[redacted]".to_owned(),
+                    n if n == ENTERPRISE_USER_HEADER => "[redacted]".to_owned(),
                     _ => String::from_utf8_lossy(v.as_bytes()).into_owned(),
                 };
                 (k.as_str().to_owned(), shown)
@@ -375,8 +335,8 @@ mod tests {
     fn counters_show_only_requested_routes_and_clear() {
         let counters = Counters::new();
         assert!(counters.snapshot().is_empty());
-        let get_jwk = RouteKey::new(&Method::GET, Ok(1));
-        let custom = RouteKey::new(&Method::from_bytes(b"PURGE").unwrap(), Ok(1));
+        let get_jwk = RouteKey::new(&Method::GET, Endpoint::Jwk);
+        let custom = RouteKey::new(&Method::from_bytes(b"PURGE").unwrap(), Endpoint::Jwk);
         counters.count(&get_jwk);
         counters.count(&get_jwk);
         counters.count(&custom);

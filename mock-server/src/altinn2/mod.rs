@@ -2,13 +2,15 @@
 //! the `{who}/authorization` delegation resources, HAL+JSON through the domain codec, errors in
 //! the HTTP reason phrase.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
+    Router,
     body::Bytes,
     extract::{Path, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
+    routing::{self, get, post},
 };
 use tilgang_altinn2_wire::{
     Link, Links, Receiver, ReporteeType, Right, RightHolder, RightId, RightSourceType, RightType,
@@ -19,12 +21,78 @@ use tilgang_altinn2_wire::{
 use tilgang_domain::{Action, MaskedSsn, ReporteeId, ServiceCode, ServiceEditionCode};
 
 use crate::{
-    exchange::{self, AltinnTokenError},
-    indexed::IndexedWorld,
-    jwt::now,
-    state::{AltinnIdentity, AppState},
+    shared::{
+        Core,
+        credentials::bearer,
+        indexed::IndexedWorld,
+        routes::Endpoint,
+        tokens::{
+            TokenCache,
+            altinn::{self as altinn_token, AltinnIdentity, AltinnTokenError},
+        },
+    },
     world::{EnterpriseUser, HeldRight, HeldRole, PartyRef, World},
 };
+
+/// The fake's private state: the Altinn tokens already verified.
+#[derive(Default)]
+pub(crate) struct Altinn2State {
+    altinn_tokens: TokenCache<AltinnIdentity>,
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    core: Arc<Core>,
+    state: Arc<Altinn2State>,
+}
+
+/// The Altinn 2 routes.
+pub(crate) fn router(core: Arc<Core>, state: Arc<Altinn2State>) -> Router {
+    Router::new()
+        .route(
+            &Endpoint::ReporteeConversion.router_path(),
+            post(reportee_conversion),
+        )
+        .route(
+            &Endpoint::Delegations.router_path(),
+            get(list_holders)
+                .post(post_delegation)
+                .delete(delete_by_query),
+        )
+        .route(&Endpoint::Holder.router_path(), get(get_holder))
+        .route(
+            &Endpoint::HolderRights.router_path(),
+            get(get_holder_rights),
+        )
+        .route(&Endpoint::HolderRoles.router_path(), get(get_holder_roles))
+        .route(
+            &Endpoint::HolderRight.router_path(),
+            routing::delete(delete_right),
+        )
+        .route(
+            &Endpoint::HolderRole.router_path(),
+            routing::delete(delete_role),
+        )
+        .route(&Endpoint::OwnRights.router_path(), get(my_rights))
+        .route(&Endpoint::OwnRoles.router_path(), get(my_roles))
+        .route(&Endpoint::Login.router_path(), get(login_page))
+        .with_state(AppState { core, state })
+}
+
+impl AppState {
+    fn read_world(&self) -> std::sync::RwLockReadGuard<'_, IndexedWorld> {
+        self.core.world.read()
+    }
+
+    fn change_world<R>(&self, f: impl FnOnce(&mut IndexedWorld) -> R) -> (R, Option<u64>) {
+        self.core.world.change(f)
+    }
+
+    async fn persist(&self, version: Option<u64>) {
+        self.core.world.persist(version).await;
+    }
+}
 
 /// The reason phrase of a missing `ApiKey` header.
 pub const MISSING_API_KEY: &str = "Required header 'ApiKey' is missing.";
@@ -113,7 +181,7 @@ fn authorize(
             let mut resp = fail(StatusCode::FOUND, "Found");
             resp.headers_mut().insert(
                 header::LOCATION,
-                HeaderValue::from_str(&format!("{}/ui/Authentication", s.base))
+                HeaderValue::from_str(&format!("{}/ui/Authentication", s.core.base))
                     .unwrap_or(HeaderValue::from_static("/ui/Authentication")),
             );
             return Err(resp);
@@ -123,22 +191,22 @@ fn authorize(
             "Authorization failed: There is no authenticated user on this request.",
         ));
     }
-    let Some(token) = exchange::bearer(headers) else {
+    let Some(token) = bearer(headers) else {
         return Err(fail(
             StatusCode::UNAUTHORIZED,
             "Authorization failed: The Authorization header must be 'Bearer <token>'.",
         ));
     };
-    let id = match exchange::verify_altinn_token(s, token, skew) {
+    let id = match altinn_token::verify(&s.core, &s.state.altinn_tokens, token, skew) {
         Ok(id) => id,
         Err(AltinnTokenError::Invalid(m)) => return Err(fail(StatusCode::UNAUTHORIZED, m)),
-        Err(AltinnTokenError::Expired(exp)) => {
+        Err(AltinnTokenError::Expired { exp, now }) => {
             return Err(fail(
                 StatusCode::UNAUTHORIZED,
                 &format!(
                     "IDX10223: Lifetime validation failed. The token is expired. ValidTo: '{}', Current time: '{}'.",
                     fmt_time(exp),
-                    fmt_time(now())
+                    fmt_time(now)
                 ),
             ));
         }
@@ -172,8 +240,8 @@ fn fmt_time(unix: i64) -> String {
 }
 
 /// Altinn's timestamp style: local time without offset, milliseconds (the mock uses UTC).
-pub(crate) fn altinn_now() -> String {
-    let t = time::OffsetDateTime::now_utc();
+fn altinn_time(now: std::time::SystemTime) -> String {
+    let t = time::OffsetDateTime::from(now);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
         t.year(),
@@ -585,7 +653,7 @@ fn self_link(href: String) -> Links {
 // Handlers.
 
 /// `POST /api/reportees/ReporteeConversion`.
-pub(crate) async fn reportee_conversion(
+async fn reportee_conversion(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -665,7 +733,7 @@ fn run(f: impl FnOnce() -> ApiResult) -> Response {
 }
 
 /// `GET /api/{who}/authorization/Delegations`.
-pub(crate) async fn list_holders(
+async fn list_holders(
     State(s): State<AppState>,
     Path(who): Path<String>,
     RawQuery(q): RawQuery,
@@ -679,7 +747,7 @@ pub(crate) async fn list_holders(
         let who_party = resolve_who(&world, &who, &id)?;
         require_admin(user(&world, &id)?, &who_party)?;
         let ctx = Ctx {
-            api: s.base.clone(),
+            api: s.core.base.clone(),
             who_segment: &who,
             lcid: language(&q),
         };
@@ -740,7 +808,7 @@ pub(crate) async fn list_holders(
 }
 
 /// `GET /api/{who}/authorization/Delegations/{receiverId}`.
-pub(crate) async fn get_holder(
+async fn get_holder(
     State(s): State<AppState>,
     Path((who, rid)): Path<(String, String)>,
     RawQuery(q): RawQuery,
@@ -755,7 +823,7 @@ pub(crate) async fn get_holder(
         require_admin(user(&world, &id)?, &who_party)?;
         let receiver = resolve_receiver(&world, &rid)?;
         let ctx = Ctx {
-            api: s.base.clone(),
+            api: s.core.base.clone(),
             who_segment: &who,
             lcid: language(&q),
         };
@@ -781,7 +849,7 @@ pub(crate) async fn get_holder(
 }
 
 /// `GET /api/{who}/authorization/Delegations/{receiverId}/rights`.
-pub(crate) async fn get_holder_rights(
+async fn get_holder_rights(
     State(s): State<AppState>,
     Path((who, rid)): Path<(String, String)>,
     RawQuery(q): RawQuery,
@@ -796,7 +864,7 @@ pub(crate) async fn get_holder_rights(
         require_admin(user(&world, &id)?, &who_party)?;
         let receiver = resolve_receiver(&world, &rid)?;
         let ctx = Ctx {
-            api: s.base.clone(),
+            api: s.core.base.clone(),
             who_segment: &who,
             lcid: language(&q),
         };
@@ -818,7 +886,7 @@ pub(crate) async fn get_holder_rights(
 }
 
 /// `GET /api/{who}/authorization/Delegations/{receiverId}/roles`.
-pub(crate) async fn get_holder_roles(
+async fn get_holder_roles(
     State(s): State<AppState>,
     Path((who, rid)): Path<(String, String)>,
     RawQuery(q): RawQuery,
@@ -833,7 +901,7 @@ pub(crate) async fn get_holder_roles(
         require_admin(user(&world, &id)?, &who_party)?;
         let receiver = resolve_receiver(&world, &rid)?;
         let ctx = Ctx {
-            api: s.base.clone(),
+            api: s.core.base.clone(),
             who_segment: &who,
             lcid: language(&q),
         };
@@ -876,7 +944,7 @@ fn filter_roles(od: &OData, roles: Vec<Role>) -> Vec<Role> {
 }
 
 /// `GET /api/{who}/authorization/rights`: the authenticated user's rights for `{who}`.
-pub(crate) async fn my_rights(
+async fn my_rights(
     State(s): State<AppState>,
     Path(who): Path<String>,
     RawQuery(q): RawQuery,
@@ -896,14 +964,14 @@ pub(crate) async fn my_rights(
             .collect();
         let page = Page {
             items: od.page(rights, world.settings.list_cap),
-            links: self_link(format!("{}/api/{who}/authorization/rights", s.base)),
+            links: self_link(format!("{}/api/{who}/authorization/rights", s.core.base)),
         };
         Ok(hal_response(&headers, hal::encode_rights(&page)))
     })
 }
 
 /// `GET /api/{who}/authorization/roles`: the authenticated user's roles for `{who}`.
-pub(crate) async fn my_roles(
+async fn my_roles(
     State(s): State<AppState>,
     Path(who): Path<String>,
     RawQuery(q): RawQuery,
@@ -917,7 +985,7 @@ pub(crate) async fn my_roles(
         let who_party = resolve_who(&world, &who, &id)?;
         let u = user(&world, &id)?;
         let ctx = Ctx {
-            api: s.base.clone(),
+            api: s.core.base.clone(),
             who_segment: &who,
             lcid: language(&q),
         };
@@ -952,14 +1020,14 @@ pub(crate) async fn my_roles(
         let roles = filter_roles(&od, roles);
         let page = Page {
             items: od.page(roles, world.settings.list_cap),
-            links: self_link(format!("{}/api/{who}/authorization/roles", s.base)),
+            links: self_link(format!("{}/api/{who}/authorization/roles", s.core.base)),
         };
         Ok(hal_response(&headers, hal::encode_roles(&page)))
     })
 }
 
 /// `POST /api/{who}/authorization/Delegations`: 201 with an empty body.
-pub(crate) async fn post_delegation(
+async fn post_delegation(
     State(s): State<AppState>,
     Path(who): Path<String>,
     headers: HeaderMap,
@@ -987,7 +1055,7 @@ fn delegate(s: &AppState, who: &str, headers: &HeaderMap, body: &Bytes) -> (Resp
         Ok(c) => c,
         Err(r) => return (r, None),
     };
-    let delegated_at = altinn_now();
+    let delegated_at = altinn_time(s.core.clock.now());
     let (result, pending) = s.change_world(|world| {
         {
             let who_party = resolve_who(world, who, &id)?;
@@ -1182,7 +1250,7 @@ fn delegate(s: &AppState, who: &str, headers: &HeaderMap, body: &Bytes) -> (Resp
 }
 
 /// `DELETE /api/{who}/authorization/Delegations/{receiverId}/rights/{authzRuleId}`.
-pub(crate) async fn delete_right(
+async fn delete_right(
     State(s): State<AppState>,
     Path((who, rid, rule)): Path<(String, String, String)>,
     headers: HeaderMap,
@@ -1193,7 +1261,7 @@ pub(crate) async fn delete_right(
 }
 
 /// `DELETE /api/{who}/authorization/Delegations/{receiverId}/roles/{roleId}`.
-pub(crate) async fn delete_role(
+async fn delete_role(
     State(s): State<AppState>,
     Path((who, rid, role)): Path<(String, String, String)>,
     headers: HeaderMap,
@@ -1204,7 +1272,7 @@ pub(crate) async fn delete_role(
 }
 
 /// `DELETE /api/{who}/authorization/Delegations?receiverId=…&authzRuleId=…` (or `roleId=…`).
-pub(crate) async fn delete_by_query(
+async fn delete_by_query(
     State(s): State<AppState>,
     Path(who): Path<String>,
     RawQuery(q): RawQuery,
@@ -1314,7 +1382,7 @@ fn delete(
 }
 
 /// `GET /ui/Authentication`: the login page a browser-like request is sent to.
-pub(crate) async fn login_page() -> Response {
+async fn login_page() -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         "<!DOCTYPE html><html><head><title>Altinn - Logg inn</title></head><body><h1>Logg inn</h1><p>This is the tilgang mock's stand-in for the Altinn login page. API clients must send a Bearer token.</p></body></html>",
