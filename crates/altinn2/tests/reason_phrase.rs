@@ -4,8 +4,9 @@
 
 mod common;
 
-use tilgang_domain::{PartyRef, RightId};
-use tilgang_ports::{AltinnError, Delegations};
+use tilgang_altinn2_wire::RightId;
+use tilgang_domain::PartyRef;
+use tilgang_ports::AltinnError;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
@@ -77,17 +78,26 @@ async fn a_custom_reason_phrase_is_kept() {
     assert_eq!(r.reason, "Required header 'ApiKey' is missing.");
     assert_eq!(r.body, "");
     assert_eq!(r.method, "DELETE");
+    // Altinn 2 names the missing API key only in the reason phrase, so the adapter's advice
+    // is what tells the caller what the phrase means for the request.
+    assert_eq!(
+        r.advice,
+        "the request lacked the API key the Altinn 2 API requires"
+    );
     let shown = AltinnError::Rejected(r).to_string();
     assert!(
         shown.contains("HTTP 400 Required header 'ApiKey' is missing."),
         "{shown}"
     );
+    assert!(shown.contains("lacked the API key"), "{shown}");
 }
 
 #[tokio::test]
 async fn a_canonical_reason_phrase_is_reported_as_is() {
     let r = rejection_for(b"HTTP/1.1 404 Not Found", "").await;
     assert_eq!((r.status, r.reason.as_str()), (404, "Not Found"));
+    // A 404 means nothing beyond its status, so the adapter adds no advice of its own.
+    assert_eq!(r.advice, "");
 }
 
 /// FIXME: httparse (under hyper 1, so under reqwest and hyper-util alike) replaces a reason
@@ -116,6 +126,7 @@ async fn the_reason_phrase_and_the_body_are_both_kept() {
     )
     .await;
     assert_eq!(r.reason, "Validation failed");
-    assert_eq!(r.code.as_deref(), Some("40012"));
+    assert_eq!(r.codes, ["40012"]);
+    assert!(r.validation.is_empty());
     assert!(r.body.contains("Unknown service"));
 }

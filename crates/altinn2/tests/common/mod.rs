@@ -69,12 +69,18 @@ pub fn quick_retries(max_attempts: u32) -> RetryPolicy {
     }
 }
 
+/// The configuration the tests use: the test API key, the defaults (Bokmål) and `retry`.
+/// Tests that need another language change it before building the client.
+pub fn config_for(base: &str, retry: RetryPolicy) -> Altinn2Config {
+    let mut config = Altinn2Config::new(base.parse().unwrap(), ApiKey::new(API_KEY));
+    config.retry = retry;
+    config
+}
+
 pub fn client_for(
     base: &str,
     tokens: Arc<dyn AltinnTokenSource>,
     retry: RetryPolicy,
 ) -> Altinn2Client {
-    let mut config = Altinn2Config::new(base.parse().unwrap(), ApiKey::new(API_KEY));
-    config.retry = retry;
-    Altinn2Client::new(config, tokens).unwrap()
+    Altinn2Client::new(config_for(base, retry), tokens).unwrap()
 }
