@@ -1,7 +1,10 @@
 //! The tidy test: guards the invariants of `ARCHITECTURE.md` that the compiler cannot.
 //!
 //! - The hexagon's dependency rules, read from every workspace member's `Cargo.toml` (the rule
-//!   table is [`RULES`], the one place to change them).
+//!   table is [`RULES`], the one place to change them), and the rule that among the libraries
+//!   only the facade depends on more than one adapter ([`ADAPTERS`], [`FACADE`]).
+//! - The neutral core stays neutral: the domain and the ports name no Altinn 2 wire type and
+//!   hold no HAL codec ([`WIRE_WORDS`]).
 //! - Every library crate opens with a `//!` crate doc and warns on missing docs.
 //! - No source file parks a test with the ignore attribute or leaves a `dbg` macro call behind.
 //!
@@ -64,6 +67,15 @@ const RULES: &[Rule] = &[
     Rule {
         krate: "tilgang-domain",
         tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&[]),
+        why: "the domain is the centre of the hexagon and neutral to the Altinn generation: it \
+              depends on no other crate of the workspace, the wire crates included",
+        fix: "move the wire-format code into the wire crate or adapter that needs it \
+              (crates/altinn2-wire, crates/altinn2) and keep only neutral concepts in the domain",
+    },
+    Rule {
+        krate: "tilgang-domain",
+        tables: ALL_TABLES,
         forbidden: Forbidden::Crates(&["reqwest", "hyper", "axum", "tokio"]),
         why: "the domain does no I/O: no HTTP types, no sockets, no async runtime, not even in its tests",
         fix: "keep the domain pure: move the code that needs it into an adapter \
@@ -99,15 +111,45 @@ const RULES: &[Rule] = &[
     Rule {
         krate: "tilgang-mock",
         tables: ALL_TABLES,
-        forbidden: Forbidden::Crates(&[
-            "tilgang-maskinporten",
-            "tilgang-altinn2",
-            "tilgang-access",
-        ]),
-        why: "the mock server shares only the domain (and its HAL codec) with the client side, so \
-              it cannot quietly agree with a client bug",
-        fix: "use tilgang-domain (ids, models, hal) in the mock; tests that drive the mock with \
-              the real clients belong in tests/",
+        forbidden: Forbidden::InternalExcept(&["tilgang-domain", "tilgang-altinn2-wire"]),
+        why: "the mock server shares only the domain and the wire crates with the client side, \
+              so it cannot quietly agree with a client bug",
+        fix: "use tilgang-domain (ids) and the wire crates (models, codecs) in the mock; tests \
+              that drive the mock with the real clients belong in tests/",
+    },
+    Rule {
+        krate: "tilgang-altinn2-wire",
+        tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&["tilgang-domain"]),
+        why: "a wire crate is the shared vocabulary of one API generation's client and fake; it \
+              does no I/O and knows neither side",
+        fix: "keep HTTP and behaviour in the adapter or the mock; the wire crate holds only the \
+              DTOs and their codec",
+    },
+    Rule {
+        krate: "tilgang-cli",
+        tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&["tilgang", "tilgang-mock"]),
+        why: "the binaries build their stack through the facade, the one composition root",
+        fix: "depend on `tilgang` and reach the parts through its re-exports \
+              (tilgang::domain, tilgang::access, ...); add what is missing to the facade",
+    },
+    Rule {
+        krate: "tilgang-loadgen",
+        tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&["tilgang", "tilgang-mock"]),
+        why: "the binaries build their stack through the facade, the one composition root",
+        fix: "depend on `tilgang` and reach the parts through its re-exports; add what is \
+              missing to the facade",
+    },
+    Rule {
+        krate: "tilgang-tests",
+        tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&["tilgang", "tilgang-mock", "tilgang-altinn2-wire"]),
+        why: "the workspace-level test suites build their stack through the facade, as a team \
+              embeds it (the wire crate is there for the golden fixtures)",
+        fix: "depend on `tilgang` and reach the parts through its re-exports; add what is \
+              missing to the facade",
     },
     Rule {
         krate: "tilgang-access",
@@ -119,6 +161,31 @@ const RULES: &[Rule] = &[
               ports' mocks (feature `mocks`); end-to-end tests with real adapters belong in tests/",
     },
 ];
+
+/// The adapters: crates that implement ports against one external system.
+const ADAPTERS: &[&str] = &["tilgang-maskinporten", "tilgang-altinn2"];
+
+/// The one library allowed to depend on several adapters: the composition root.
+const FACADE: &str = "tilgang";
+
+/// Identifiers of the Altinn 2 wire format that the neutral core (the domain and the ports)
+/// must not contain in code: its DTOs, its HAL codec and its envelope keys. They are matched as
+/// whole identifiers, so `RightHolderChange` (a neutral concept) is not `RightHolder` (the DTO).
+const WIRE_WORDS: &[&str] = &[
+    "hal",
+    "_embedded",
+    "_links",
+    "DelegationRequest",
+    "RightHolder",
+    "RightSourceType",
+    "RoleDefinitionId",
+    "RightRequest",
+    "ReporteeConversion",
+    "tilgang_altinn2_wire",
+];
+
+/// The crates whose code must hold no wire word, by directory.
+const NEUTRAL_CRATES: &[&str] = &["crates/domain", "crates/ports"];
 
 // =============================================================================================
 // Reading the workspace.
@@ -304,6 +371,65 @@ fn check_rules(manifests: &[Manifest], rules: &[Rule]) -> Vec<String> {
     problems
 }
 
+/// Among the libraries, only the facade depends on more than one adapter (in
+/// `[dependencies]`; an adapter's dev-dependency on another for end-to-end tests is fine).
+fn check_adapters(manifests: &[Manifest], libraries: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for manifest in manifests {
+        if manifest.package == FACADE || !libraries.contains(&manifest.package.as_str()) {
+            continue;
+        }
+        let mut adapters: Vec<&str> = manifest
+            .deps
+            .iter()
+            .filter(|d| d.kind == Kind::Normal && ADAPTERS.contains(&d.package.as_str()))
+            .map(|d| d.package.as_str())
+            .collect();
+        adapters.sort_unstable();
+        adapters.dedup();
+        if adapters.len() > 1 {
+            problems.push(format!(
+                "{krate} depends on {n} adapters ({list}) in [dependencies] of {dir}/Cargo.toml.\n  \
+                 Rule: among the libraries only the facade (`{FACADE}`) wires several adapters \
+                 together; everything else depends on ports.\n  \
+                 Fix: take the capability through a port trait of crates/ports, and let \
+                 crates/tilgang build the stack.",
+                krate = manifest.package,
+                n = adapters.len(),
+                list = adapters.join(", "),
+                dir = manifest.dir,
+            ));
+        }
+    }
+    problems
+}
+
+/// Code lines of a neutral crate that name a wire word. Comments and doc comments may speak of
+/// Altinn 2 (to explain a mapping); code may not.
+fn check_neutral_source(path: &str, source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        let identifiers: Vec<&str> = code
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for word in WIRE_WORDS {
+            if identifiers.contains(word) {
+                problems.push(format!(
+                    "{path}:{line}: names `{word}`, a word of the Altinn 2 wire format, in the \
+                     neutral core.\n  \
+                     Rule: the domain and the ports know no API generation's wire format.\n  \
+                     Fix: keep the wire type in crates/altinn2-wire or the adapter, and express \
+                     what the core needs in neutral terms (Party, Grantable, HeldAccess).",
+                    line = n + 1
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// The library target's root file, if the member has one.
 fn lib_root(root: &Path, manifest: &Manifest) -> Option<PathBuf> {
     let text = read(&root.join(&manifest.dir).join("Cargo.toml"));
@@ -416,6 +542,45 @@ fn hexagon_dependency_rules_hold() {
 }
 
 #[test]
+fn only_the_facade_depends_on_several_adapters() {
+    let root = workspace_root();
+    let manifests = members();
+    let libraries: Vec<String> = manifests
+        .iter()
+        .filter(|m| lib_root(&root, m).is_some())
+        .map(|m| m.package.clone())
+        .collect();
+    let libraries: Vec<&str> = libraries.iter().map(String::as_str).collect();
+    assert!(libraries.contains(&FACADE), "the facade is a library");
+    assert_no_problems(
+        "adapters wired outside the facade",
+        &check_adapters(&manifests, &libraries),
+    );
+}
+
+#[test]
+fn the_neutral_core_names_no_wire_type() {
+    let root = workspace_root();
+    let mut problems = Vec::new();
+    let mut scanned = 0;
+    for dir in NEUTRAL_CRATES {
+        let mut files = Vec::new();
+        rust_files(&root.join(dir), &mut files);
+        for file in files {
+            scanned += 1;
+            let shown = file
+                .strip_prefix(&root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            problems.extend(check_neutral_source(&shown, &read(&file)));
+        }
+    }
+    assert!(scanned >= 5, "only {scanned} files scanned");
+    assert_no_problems("wire types in the neutral core", &problems);
+}
+
+#[test]
 fn every_library_crate_has_a_crate_doc_and_warns_on_missing_docs() {
     let root = workspace_root();
     let mut problems = Vec::new();
@@ -493,10 +658,15 @@ fn fake_workspace(manifests: &[(&str, &str)]) -> Vec<Manifest> {
     let renames = BTreeMap::from([("rt".to_owned(), "tokio".to_owned())]);
     let mut all: Vec<Manifest> = [
         "tilgang-domain",
+        "tilgang-altinn2-wire",
         "tilgang-ports",
         "tilgang-maskinporten",
         "tilgang-altinn2",
         "tilgang-access",
+        "tilgang",
+        "tilgang-cli",
+        "tilgang-loadgen",
+        "tilgang-tests",
         "tilgang-mock",
     ]
     .iter()
@@ -562,6 +732,36 @@ fn rules_catch_every_kind_of_crossing() {
             "[dependencies]\ntilgang-maskinporten.workspace = true\n",
             "tilgang-ports depends on `tilgang-maskinporten`",
         ),
+        (
+            "tilgang-ports",
+            "[dependencies]\ntilgang-altinn2-wire.workspace = true\n",
+            "tilgang-ports depends on `tilgang-altinn2-wire`",
+        ),
+        (
+            "tilgang-domain",
+            "[dependencies]\ntilgang-altinn2-wire.workspace = true\n",
+            "tilgang-domain depends on `tilgang-altinn2-wire`",
+        ),
+        (
+            "tilgang-cli",
+            "[dependencies]\ntilgang-altinn2.workspace = true\n",
+            "tilgang-cli depends on `tilgang-altinn2`",
+        ),
+        (
+            "tilgang-loadgen",
+            "[dependencies]\ntilgang-access.workspace = true\n",
+            "tilgang-loadgen depends on `tilgang-access`",
+        ),
+        (
+            "tilgang-tests",
+            "[dev-dependencies]\ntilgang-maskinporten.workspace = true\n",
+            "tilgang-tests depends on `tilgang-maskinporten`",
+        ),
+        (
+            "tilgang-mock",
+            "[dependencies]\ntilgang.workspace = true\n",
+            "tilgang-mock depends on `tilgang`",
+        ),
     ];
     for (krate, deps, expected) in cases {
         let problems = check_rules(&fake_workspace(&[(krate, deps)]), RULES);
@@ -590,7 +790,15 @@ fn rules_catch_every_kind_of_crossing() {
         ),
         (
             "tilgang-mock",
-            "[dependencies]\ntilgang-domain.workspace = true\ntokio = \"1\"\n",
+            "[dependencies]\ntilgang-domain.workspace = true\ntilgang-altinn2-wire.workspace = true\ntokio = \"1\"\n",
+        ),
+        (
+            "tilgang-cli",
+            "[dependencies]\ntilgang.workspace = true\ntilgang-mock.workspace = true\n",
+        ),
+        (
+            "tilgang-tests",
+            "[dev-dependencies]\ntilgang.workspace = true\ntilgang-altinn2-wire.workspace = true\n",
         ),
     ]);
     assert_eq!(check_rules(&allowed, RULES), Vec::<String>::new());
@@ -599,6 +807,29 @@ fn rules_catch_every_kind_of_crossing() {
     let problems = check_rules(&[], RULES);
     assert_eq!(problems.len(), RULES.len());
     assert!(problems[0].contains("not a workspace member"));
+}
+
+#[test]
+fn the_adapter_and_neutrality_checks_can_fail() {
+    let libs = ["tilgang", "tilgang-access", "tilgang-altinn2"];
+    let two = "[dependencies]\ntilgang-maskinporten.workspace = true\ntilgang-altinn2.workspace = true\n";
+    let problems = check_adapters(&fake_workspace(&[("tilgang-access", two)]), &libs);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].contains("2 adapters"), "{}", problems[0]);
+    // The facade may; a dev-dependency does not count.
+    assert!(check_adapters(&fake_workspace(&[("tilgang", two)]), &libs).is_empty());
+    let dev = "[dependencies]\ntilgang-altinn2.workspace = true\n[dev-dependencies]\ntilgang-maskinporten.workspace = true\n";
+    assert!(check_adapters(&fake_workspace(&[("tilgang-access", dev)]), &libs).is_empty());
+
+    let problems = check_neutral_source(
+        "p.rs",
+        "use x::DelegationRequest;\n// a RightHolder in prose\nlet v = hal::decode(b);\n",
+    );
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].starts_with("p.rs:1:"), "{}", problems[0]);
+    assert!(problems[1].starts_with("p.rs:3:"), "{}", problems[1]);
+    assert!(check_neutral_source("p.rs", "pub enum RightHolderChange {}\n").is_empty());
+    assert!(check_neutral_source("p.rs", "/// Altinn 2 `_embedded` lists.\nfn f() {}\n").is_empty());
 }
 
 #[test]

@@ -2,94 +2,130 @@
 
 use std::fmt;
 
-use tilgang_domain::{IdError, RightId};
-use tilgang_ports::{AltinnError, ErrorKind};
-
-use crate::model::{HeldRole, ServiceRight};
+use tilgang_domain::{Grantable, HeldVia, IdError};
+use tilgang_ports::{AltinnError, ErrorKind, Unsupported};
 
 /// The step a use case was at when Altinn failed, so the message says what was being done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {
-    /// Converting the person or organisation to a reportee.
+    /// Resolving the person or organisation to a party.
     LookUp,
-    /// Reading the rights and roles held.
+    /// Making the person or organisation a right holder.
+    AddRightHolder,
+    /// Listing the right holders.
+    ListRightHolders,
+    /// Reading what the right holder holds.
     Read,
-    /// Delegating the missing rights.
-    Delegate,
-    /// Reading the rights again after an ambiguous failure.
+    /// Granting what is missing.
+    Grant,
+    /// Reading again after an ambiguous failure.
     Confirm,
-    /// Deleting one right.
-    Delete(RightId),
+    /// Revoking.
+    Revoke,
+    /// Removing the right holder.
+    RemoveRightHolder,
 }
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Step::LookUp => f.write_str("looking up the right holder"),
-            Step::Read => f.write_str("reading the current rights and roles"),
-            Step::Delegate => f.write_str("delegating the missing rights"),
-            Step::Confirm => f.write_str("re-reading the rights after an ambiguous failure"),
-            Step::Delete(id) => write!(f, "deleting right {id}"),
-        }
+        f.write_str(match self {
+            Step::LookUp => "looking up the right holder",
+            Step::AddRightHolder => "adding the right holder",
+            Step::ListRightHolders => "listing the right holders",
+            Step::Read => "reading the current accesses",
+            Step::Grant => "granting the missing accesses",
+            Step::Confirm => "re-reading the accesses after an ambiguous failure",
+            Step::Revoke => "revoking",
+            Step::RemoveRightHolder => "removing the right holder",
+        })
     }
 }
 
-/// Failures of `show`, `grant` and `revoke`. Each says what to do next.
+/// Something asked for that is held only through other paths, which cannot be revoked
+/// directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldIndirectly {
+    /// What was asked for.
+    pub grantable: Grantable,
+    /// The paths by which it is held.
+    pub held_via: Vec<HeldVia>,
+}
+
+impl fmt::Display for HeldIndirectly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (held {})", self.grantable, join(&self.held_via))
+    }
+}
+
+/// Failures of the use cases. Each says what to do next.
+///
+/// A variant that wraps another error does not repeat it in its own message: printed as a
+/// chain (`{:#}` with anyhow), each cause appears once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AccessError {
     /// An identifier is invalid; nothing was sent.
-    #[error("invalid {what}: {source}")]
+    #[error("invalid {what}")]
     InvalidId {
         /// Which input.
         what: &'static str,
         /// What is wrong with it.
-        source: IdError,
+        #[source]
+        reason: IdError,
     },
-    /// The request makes no sense (e.g. no rights at all); nothing was sent.
+    /// The request makes no sense (e.g. nothing to grant); nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// Some rights to revoke come only from roles, which cannot be deleted right by right.
-    /// Nothing was deleted.
+    /// The backend cannot grant or revoke one of the things asked for; nothing was sent.
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    /// The party is not a right holder of the organisation, and the operation needs one.
+    /// Nothing was sent beyond the lookup.
     #[error(
-        "cannot revoke {} one by one: the right holder has them through {}; remove the role instead",
-        join(.rights),
-        if .roles.is_empty() { "a role".to_owned() } else { format!("the role(s) {}", join(.roles)) }
+        "{holder} is not a right holder of {org}; add them as a right holder first (that is a change in Altinn, so it is never done by a read)"
     )]
-    RoleDerived {
-        /// The rights that come only from roles.
-        rights: Vec<ServiceRight>,
-        /// The roles the holder has (excluding the synthetic "single rights" entry): one of
-        /// them carries the rights.
-        roles: Vec<HeldRole>,
+    NotRightHolder {
+        /// Who, as safe to print (a fødselsnummer masked).
+        holder: String,
+        /// The organisation.
+        org: String,
     },
-    /// A directly delegated right has no `RightID`, so it cannot be deleted.
+    /// Some things to revoke are held only through roles, packages or other paths, which
+    /// cannot be revoked one by one. Nothing was revoked.
     #[error(
-        "Altinn listed {right} as directly delegated but without a RightID; it cannot be deleted through this API"
+        "cannot revoke {} one by one: the right holder does not hold it directly, or not in a way this client may revoke; remove the role{} or package it comes from instead",
+        join(.items),
+        if .roles.is_empty() { String::new() } else { format!(" ({})", .roles.join(", ")) }
     )]
-    MissingRightId {
-        /// The right.
-        right: ServiceRight,
+    HeldIndirectly {
+        /// What is held only indirectly, and how.
+        items: Vec<HeldIndirectly>,
+        /// The roles the holder has, as printable text (for a backend such as Altinn 2 that
+        /// does not say which role a right comes from).
+        roles: Vec<String>,
     },
     /// Altinn refused or failed a call.
-    #[error("Altinn failed while {step}: {source}")]
+    #[error("Altinn failed while {step}")]
     Altinn {
         /// What was being done.
         step: Step,
         /// What Altinn said (boxed to keep `Result`s small).
+        #[source]
         source: Box<AltinnError>,
     },
-    /// A delegation failed ambiguously, and reading the rights again showed some still missing
-    /// after the one safe retry. Running `grant` again is safe.
+    /// A change failed ambiguously, and reading again showed some of it still missing after
+    /// the one safe retry. Running the same operation again is safe: it only sends what is
+    /// missing.
     #[error(
-        "delegation of {} could not be confirmed ({source}); run grant again, it only sends what is missing",
+        "the change to {} could not be confirmed; run it again, it only sends what is missing",
         join(.missing)
     )]
     Unconfirmed {
-        /// The rights still missing.
-        missing: Vec<ServiceRight>,
+        /// What is still not as asked.
+        missing: Vec<Grantable>,
         /// The last failure.
+        #[source]
         source: Box<AltinnError>,
     },
 }
@@ -100,8 +136,9 @@ impl AccessError {
         match self {
             AccessError::InvalidId { .. }
             | AccessError::InvalidInput(_)
-            | AccessError::RoleDerived { .. } => ErrorKind::BadInput,
-            AccessError::MissingRightId { .. } => ErrorKind::Other,
+            | AccessError::Unsupported(_)
+            | AccessError::HeldIndirectly { .. } => ErrorKind::BadInput,
+            AccessError::NotRightHolder { .. } => ErrorKind::NotFound,
             AccessError::Altinn { source, .. } | AccessError::Unconfirmed { source, .. } => {
                 source.kind()
             }
@@ -119,14 +156,22 @@ impl AccessError {
     }
 
     pub(crate) fn at(step: Step) -> impl FnOnce(AltinnError) -> AccessError {
-        move |source| AccessError::Altinn {
-            step,
-            source: Box::new(source),
+        move |source| match source {
+            // A backend's refusal of a grantable is the caller's input, not a failed step.
+            AltinnError::Unsupported(u) => AccessError::Unsupported(u),
+            source => AccessError::Altinn {
+                step,
+                source: Box::new(source),
+            },
         }
+    }
+
+    pub(crate) fn id(what: &'static str) -> impl FnOnce(IdError) -> AccessError {
+        move |reason| AccessError::InvalidId { what, reason }
     }
 }
 
-fn join<T: fmt::Display>(items: &[T]) -> String {
+pub(crate) fn join<T: fmt::Display>(items: &[T]) -> String {
     items
         .iter()
         .map(ToString::to_string)

@@ -1,30 +1,36 @@
-//! The access-management use cases a team embeds: `show`, `grant` and `revoke`.
+//! The access-management use cases a team embeds: show, grant, revoke, and managing right
+//! holders.
 //!
-//! [`AccessManager`] works over the ports ([`ReporteeLookup`](tilgang_ports::ReporteeLookup)
-//! and [`Delegations`](tilgang_ports::Delegations)) only, so it runs unchanged over the
-//! Altinn 2 adapter today and an Altinn 3 adapter later.
+//! [`AccessManager`] works over the ports ([`Parties`](tilgang_ports::Parties) and
+//! [`Rights`](tilgang_ports::Rights)) only, so it runs unchanged over the Altinn 3 adapter
+//! and the Altinn 2 one.
 //!
-//! - [`AccessManager::show`]: a person's rights and roles from an organisation.
-//! - [`AccessManager::grant`]: idempotent delegation. Reads first, sends only what is missing,
-//!   and re-reads after an ambiguous failure before deciding.
-//! - [`AccessManager::revoke`]: deletes directly delegated rights only; a right that comes from
-//!   a role gives [`AccessError::RoleDerived`], naming the role to remove instead.
+//! - [`AccessManager::show`]: what a right holder holds from an organisation, and how.
+//! - [`AccessManager::grant`]: idempotent. Checks every grantable against the backend before
+//!   sending anything, reads first, grants only what is missing, and re-reads after an
+//!   ambiguous failure before deciding.
+//! - [`AccessManager::revoke`]: revokes only what this client may revoke; something held via
+//!   a role or a package gives [`AccessError::HeldIndirectly`], naming the paths.
+//! - [`AccessManager::add_right_holder`], [`AccessManager::remove_right_holder`],
+//!   [`AccessManager::right_holders`]: the right holders themselves.
 //!
-//! Inputs are checked types ([`ServiceRight`], [`ReporteeQuery`](tilgang_domain::ReporteeQuery),
-//! [`PartyRef`](tilgang_domain::PartyRef)); [`person_query`] and [`ServiceRight::parse`] build
-//! them from text and refuse bad fødselsnummer, service codes and actions before anything is
-//! sent. Outcomes derive `Serialize` for JSON output and never carry a full fødselsnummer.
+//! Inputs are checked types ([`Grantable`](tilgang_domain::Grantable),
+//! [`PartyQuery`](tilgang_domain::PartyQuery), [`PartyRef`](tilgang_domain::PartyRef));
+//! [`person_query`], [`package`], [`resource_right`], [`service_right`] and [`role`] build
+//! them from text and refuse bad input before anything is sent. Outcomes derive `Serialize`
+//! for neutral JSON output and never carry a full fødselsnummer.
 #![warn(missing_docs)]
 
 mod error;
 mod manager;
 mod model;
 
-pub use error::{AccessError, Step};
+pub use error::{AccessError, HeldIndirectly, Step};
 pub use manager::AccessManager;
 pub use model::{
-    AccessReport, GrantOutcome, GrantStatus, GrantedRight, HeldRight, HeldRole, RevokeOutcome,
-    RevokeStatus, RevokedRight, ServiceRight, Subject, person_query,
+    AccessReport, GrantLine, GrantOutcome, GrantStatus, RemovalOutcome, RevokeLine, RevokeOutcome,
+    RevokeStatus, RightHolderList, RightHolderOutcome, organisation_query, package, person_query,
+    resource_right, role, service_right,
 };
 
 #[cfg(test)]

@@ -1,51 +1,47 @@
-//! [`AccessManager`]: the three use cases over the ports.
+//! [`AccessManager`]: the use cases over the ports.
 
 use std::{collections::BTreeSet, sync::Arc};
 
-use tilgang_domain::{
-    DelegationRequest, MaskedSsn, PartyRef, Receiver, ReporteeQuery, Right, RightId, RightRequest,
-    RoleDefinitionId,
-};
-use tilgang_ports::{AltinnError, Delegations, ErrorKind, ReporteeLookup, RightsFilter};
+use tilgang_domain::{Grantable, HeldAccess, HeldVia, Party, PartyQuery, PartyRef};
+use tilgang_ports::{AltinnError, ErrorKind, Operation, Parties, RightHolderChange, Rights};
 
 use crate::{
-    error::{AccessError, Step},
+    error::{AccessError, HeldIndirectly, Step},
     model::{
-        AccessReport, GrantOutcome, GrantStatus, GrantedRight, HeldRight, HeldRole, RevokeOutcome,
-        RevokeStatus, RevokedRight, ServiceRight, Subject,
+        AccessReport, GrantLine, GrantOutcome, GrantStatus, RemovalOutcome, RevokeLine,
+        RevokeOutcome, RevokeStatus, RightHolderList, RightHolderOutcome,
     },
 };
 
-/// How many delegation requests `grant` sends at most. The second is sent only after an
-/// ambiguous failure of the first and a fresh read showing what is still missing, so it can
-/// never duplicate a delegation that is visible.
-const MAX_DELEGATION_REQUESTS: u32 = 2;
+/// How many grant calls `grant` makes at most. The second is made only after an ambiguous
+/// failure of the first and a fresh read showing what is still missing, so it can never
+/// duplicate something that is visible.
+const MAX_GRANT_CALLS: u32 = 2;
 
-/// The access-management use cases, over any adapter that implements the ports.
+/// The access-management use cases, over any backend that implements the ports.
 ///
 /// Cheap to clone; share one per process.
 ///
 /// ```no_run
 /// # use std::sync::Arc;
-/// # use tilgang_access::{AccessManager, ServiceRight, person_query};
+/// # use tilgang_access::{AccessManager, package, person_query};
 /// # use tilgang_domain::PartyRef;
 /// # async fn demo(
-/// #     lookup: Arc<dyn tilgang_ports::ReporteeLookup>,
-/// #     delegations: Arc<dyn tilgang_ports::Delegations>,
+/// #     parties: Arc<dyn tilgang_ports::Parties>,
+/// #     rights: Arc<dyn tilgang_ports::Rights>,
 /// # ) -> Result<(), tilgang_access::AccessError> {
-/// let access = AccessManager::new(lookup, delegations);
+/// let access = AccessManager::new(parties, rights);
 /// let org = PartyRef::parse("310000000").expect("an organisation number");
 /// let person = person_query("26899299344", "HEIS")?;
-/// let rights = [ServiceRight::parse("4864", "1", "Read")?];
-/// let outcome = access.grant(&org, &person, &rights).await?;
+/// let outcome = access.grant(&org, &person, &[package("lonn")?]).await?;
 /// assert!(outcome.changed || outcome.requests_sent == 0);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone)]
 pub struct AccessManager {
-    reportees: Arc<dyn ReporteeLookup>,
-    delegations: Arc<dyn Delegations>,
+    parties: Arc<dyn Parties>,
+    rights: Arc<dyn Rights>,
 }
 
 impl std::fmt::Debug for AccessManager {
@@ -55,100 +51,152 @@ impl std::fmt::Debug for AccessManager {
 }
 
 impl AccessManager {
-    /// Wires the use cases to a reportee lookup and a delegations adapter (for Altinn 2 both
-    /// are the same `tilgang_altinn2::Altinn2Client`).
-    pub fn new(reportees: Arc<dyn ReporteeLookup>, delegations: Arc<dyn Delegations>) -> Self {
-        AccessManager {
-            reportees,
-            delegations,
-        }
+    /// Wires the use cases to a backend (for each Altinn generation, one client implements
+    /// both ports).
+    pub fn new(parties: Arc<dyn Parties>, rights: Arc<dyn Rights>) -> Self {
+        AccessManager { parties, rights }
     }
 
-    /// The rights and roles `holder` has from `org`. A holder with nothing from `org` gives an
-    /// empty report.
-    pub async fn show(
-        &self,
-        org: &PartyRef,
-        holder: &ReporteeQuery,
-    ) -> Result<AccessReport, AccessError> {
-        let (subject, receiver) = self.look_up(holder).await?;
-        let holder = self
-            .delegations
-            .right_holder(org, &receiver)
+    /// The party `query` names, as seen from `org`. Read-only: a party that the backend can
+    /// only find among `org`'s right holders and that is not one gives
+    /// [`AccessError::NotRightHolder`].
+    pub async fn resolve(&self, org: &PartyRef, query: &PartyQuery) -> Result<Party, AccessError> {
+        self.find(org, query)
+            .await?
+            .ok_or_else(|| not_right_holder(org, query))
+    }
+
+    /// Everyone who holds something from `org`.
+    pub async fn right_holders(&self, org: &PartyRef) -> Result<RightHolderList, AccessError> {
+        let right_holders = self
+            .rights
+            .right_holders(org)
             .await
-            .map_err(AccessError::at(Step::Read))?;
-        let (rights, roles) = (holder.rights, holder.roles);
-        Ok(AccessReport {
+            .map_err(AccessError::at(Step::ListRightHolders))?;
+        Ok(RightHolderList {
             org: org.to_string(),
-            holder: subject,
-            rights: rights.iter().map(HeldRight::from).collect(),
-            roles: roles.iter().map(HeldRole::from).collect(),
+            right_holders,
         })
     }
 
-    /// Makes `holder` hold every right in `rights` from `org`.
+    /// Makes the party `query` names a right holder of `org` (idempotent).
+    pub async fn add_right_holder(
+        &self,
+        org: &PartyRef,
+        query: &PartyQuery,
+    ) -> Result<RightHolderOutcome, AccessError> {
+        let added = self
+            .rights
+            .add_right_holder(org, query)
+            .await
+            .map_err(AccessError::at(Step::AddRightHolder))?;
+        Ok(RightHolderOutcome {
+            org: org.to_string(),
+            holder: added.party,
+            change: added.change,
+        })
+    }
+
+    /// Ends the relation between `org` and the party `query` names. Idempotent: a party who is
+    /// not a right holder gives `removed: false` and nothing is sent beyond the lookup.
+    /// Without `cascade`, a holder who still holds something directly is refused.
+    pub async fn remove_right_holder(
+        &self,
+        org: &PartyRef,
+        query: &PartyQuery,
+        cascade: bool,
+    ) -> Result<RemovalOutcome, AccessError> {
+        let removed = match self.find(org, query).await? {
+            None => false,
+            Some(holder) => {
+                self.rights
+                    .remove_right_holder(org, &holder, cascade)
+                    .await
+                    .map_err(AccessError::at(Step::RemoveRightHolder))?;
+                true
+            }
+        };
+        Ok(RemovalOutcome {
+            org: org.to_string(),
+            holder: query.to_string(),
+            removed,
+        })
+    }
+
+    /// Everything the party `query` names holds from `org`, and how.
+    pub async fn show(
+        &self,
+        org: &PartyRef,
+        query: &PartyQuery,
+    ) -> Result<AccessReport, AccessError> {
+        let holder = self.resolve(org, query).await?;
+        let accesses = self.holdings(org, &holder, Step::Read).await?;
+        Ok(AccessReport {
+            org: org.to_string(),
+            holder,
+            accesses,
+        })
+    }
+
+    /// Makes the party `query` names hold every grantable in `grantables` from `org`.
     ///
-    /// Idempotent: reads the current rights first and delegates only what is missing, in one
-    /// request, so a second run sends nothing and a duplicate delegation cannot happen. A right
-    /// held through a role counts as held. If the delegation request fails in a way that may
-    /// have taken effect ([`AltinnError::is_ambiguous`]), the rights are read again before
-    /// deciding; only what is still missing is sent once more.
+    /// Every grantable is checked against the backend first: one it cannot grant fails the
+    /// call before anything is sent. A party who is not yet a right holder is made one (in
+    /// Altinn 3 that is a change, reported in the outcome).
+    ///
+    /// Idempotent: reads the current accesses first and grants only what is missing, so a
+    /// second run sends nothing. Something held through a role or package counts as held. If
+    /// the grant fails in a way that may have taken effect ([`AltinnError::is_ambiguous`]),
+    /// the accesses are read again before deciding; only what is still missing is sent once
+    /// more.
     pub async fn grant(
         &self,
         org: &PartyRef,
-        holder: &ReporteeQuery,
-        rights: &[ServiceRight],
+        query: &PartyQuery,
+        grantables: &[Grantable],
     ) -> Result<GrantOutcome, AccessError> {
-        let wanted = distinct(rights)?;
-        let receiver_body = receiver_for(holder)?;
-        let (subject, receiver) = self.look_up(holder).await?;
-        let current = self
-            .delegations
-            .rights(org, &receiver, RightsFilter::All)
-            .await
-            .map_err(AccessError::at(Step::Read))?;
+        let wanted = self.checked(Operation::Grant, grantables)?;
+        let (holder, right_holder) = match self.find(org, query).await? {
+            Some(holder) => (holder, None),
+            None => {
+                let added = self
+                    .rights
+                    .add_right_holder(org, query)
+                    .await
+                    .map_err(AccessError::at(Step::AddRightHolder))?;
+                (added.party, Some(added.change))
+            }
+        };
+        // A right holder added just now holds nothing directly yet, and anything they hold
+        // indirectly would have made them one already; so there is nothing to read.
+        let current = if right_holder == Some(RightHolderChange::Added) {
+            Vec::new()
+        } else {
+            self.holdings(org, &holder, Step::Read).await?
+        };
 
-        let mut missing: Vec<ServiceRight> = wanted
+        let mut missing: Vec<Grantable> = wanted
             .iter()
-            .filter(|w| !current.iter().any(|r| w.matches(r)))
+            .filter(|w| !is_held(w, &current))
             .cloned()
             .collect();
-        let added: BTreeSet<ServiceRight> = missing.iter().cloned().collect();
+        let added: BTreeSet<Grantable> = missing.iter().cloned().collect();
 
         let mut requests_sent = 0;
         let mut confirmed_after_ambiguous_failure = false;
         while !missing.is_empty() {
             requests_sent += 1;
-            let request = DelegationRequest {
-                receiver: receiver_body.clone(),
-                rights: missing
-                    .iter()
-                    .map(|r| {
-                        RightRequest::service(
-                            r.service_code.clone(),
-                            r.service_edition,
-                            r.action.clone(),
-                        )
-                    })
-                    .collect(),
-                roles: Vec::new(),
-                email: None,
-            };
-            let error = match self.delegations.add(org, &request).await {
+            let error = match self.rights.grant(org, &holder, &missing).await {
                 Ok(()) => break,
                 Err(e) if e.is_ambiguous() => e,
-                Err(e) => return Err(AccessError::at(Step::Delegate)(e)),
+                Err(e) => return Err(AccessError::at(Step::Grant)(e)),
             };
-            tracing::warn!(%error, "delegation failed ambiguously; reading the rights again");
-            let now = self
-                .delegations
-                .rights(org, &receiver, RightsFilter::All)
-                .await
-                .map_err(AccessError::at(Step::Confirm))?;
-            missing.retain(|w| !now.iter().any(|r| w.matches(r)));
+            tracing::warn!(%error, "grant failed ambiguously; reading the accesses again");
+            let now = self.holdings(org, &holder, Step::Confirm).await?;
+            missing.retain(|w| !is_held(w, &now));
             if missing.is_empty() {
                 confirmed_after_ambiguous_failure = true;
-            } else if requests_sent >= MAX_DELEGATION_REQUESTS {
+            } else if requests_sent >= MAX_GRANT_CALLS {
                 return Err(AccessError::Unconfirmed {
                     missing,
                     source: Box::new(error),
@@ -156,200 +204,217 @@ impl AccessManager {
             }
         }
 
-        let lines: Vec<GrantedRight> = wanted
+        let accesses = wanted
             .into_iter()
-            .map(|right| {
-                let status = if added.contains(&right) {
+            .map(|grantable| {
+                let status = if added.contains(&grantable) {
                     GrantStatus::Added
                 } else {
                     GrantStatus::AlreadyHeld {
-                        source: best_source(&right, &current),
+                        held_via: paths(&grantable, &current),
                     }
                 };
-                GrantedRight { right, status }
+                GrantLine { grantable, status }
             })
             .collect();
         Ok(GrantOutcome {
             org: org.to_string(),
-            holder: subject,
-            changed: !added.is_empty(),
-            rights: lines,
+            holder,
+            right_holder,
+            accesses,
+            changed: !added.is_empty() || right_holder == Some(RightHolderChange::Added),
             requests_sent,
             confirmed_after_ambiguous_failure,
         })
     }
 
-    /// Makes `holder` no longer hold `rights` directly from `org`.
+    /// Makes the party `query` names no longer hold `grantables` directly from `org`.
     ///
-    /// Only directly delegated rights are deleted. If a right is held only through a role, the
-    /// whole call fails before deleting anything, with [`AccessError::RoleDerived`] naming the
-    /// roles to remove instead. A right not held at all is reported as such (idempotent).
+    /// Only what this client may revoke is revoked. If something is held only through other
+    /// paths (a role, a package, a key role), the whole call fails before revoking anything,
+    /// with [`AccessError::HeldIndirectly`] naming the paths. Something not held at all is
+    /// reported as such (idempotent).
     pub async fn revoke(
         &self,
         org: &PartyRef,
-        holder: &ReporteeQuery,
-        rights: &[ServiceRight],
+        query: &PartyQuery,
+        grantables: &[Grantable],
     ) -> Result<RevokeOutcome, AccessError> {
-        let wanted = distinct(rights)?;
-        let (subject, receiver) = self.look_up(holder).await?;
-        let current = self
-            .delegations
-            .rights(org, &receiver, RightsFilter::All)
-            .await
-            .map_err(AccessError::at(Step::Read))?;
-
-        // Plan everything before deleting anything, so a refusal leaves no half-done state.
-        let mut plan: Vec<(ServiceRight, Vec<RightId>, bool)> = Vec::new();
-        let mut role_only = Vec::new();
-        for right in wanted {
-            let matching: Vec<&Right> = current.iter().filter(|r| right.matches(r)).collect();
-            let direct: Vec<&Right> = matching
-                .iter()
-                .copied()
-                .filter(|r| r.is_directly_delegated())
-                .collect();
-            if !matching.is_empty() && direct.is_empty() {
-                role_only.push(right);
-                continue;
-            }
-            let mut ids = Vec::with_capacity(direct.len());
-            for r in &direct {
-                match r.right_id {
-                    Some(id) => ids.push(id),
-                    None => return Err(AccessError::MissingRightId { right }),
-                }
-            }
-            let via_role = matching.len() > direct.len();
-            plan.push((right, ids, via_role));
-        }
-        if !role_only.is_empty() {
-            let roles = self
-                .delegations
-                .roles(org, &receiver)
-                .await
-                .map_err(AccessError::at(Step::Read))?;
-            return Err(AccessError::RoleDerived {
-                rights: role_only,
-                roles: roles
-                    .iter()
-                    .filter(|r| r.role_definition_id != Some(SINGLE_RIGHTS_ROLE))
-                    .map(HeldRole::from)
+        let wanted = self.checked(Operation::Revoke, grantables)?;
+        let Some(holder) = self.find(org, query).await? else {
+            // Not a right holder: they hold nothing from `org`, directly or otherwise.
+            return Ok(RevokeOutcome {
+                org: org.to_string(),
+                holder: None,
+                accesses: wanted
+                    .into_iter()
+                    .map(|grantable| RevokeLine {
+                        grantable,
+                        status: RevokeStatus::NotHeld,
+                    })
                     .collect(),
+                changed: false,
             });
-        }
+        };
+        let current = self.holdings(org, &holder, Step::Read).await?;
 
-        let mut changed = false;
-        let mut lines = Vec::with_capacity(plan.len());
-        for (right, ids, still_held_via_role) in plan {
-            if ids.is_empty() {
-                lines.push(RevokedRight {
-                    right,
-                    status: RevokeStatus::NotHeld,
+        // Plan everything before revoking anything, so a refusal leaves no half-done state.
+        let mut plan: Vec<(Grantable, Vec<HeldAccess>, Vec<HeldVia>)> = Vec::new();
+        let mut indirect = Vec::new();
+        for grantable in wanted {
+            let matching: Vec<&HeldAccess> = current
+                .iter()
+                .filter(|h| h.grantable == grantable)
+                .collect();
+            let revocable: Vec<HeldAccess> = matching
+                .iter()
+                .filter(|h| h.revocable)
+                .map(|h| (*h).clone())
+                .collect();
+            let still_via: Vec<HeldVia> = matching
+                .iter()
+                .flat_map(|h| h.indirect())
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !matching.is_empty() && revocable.is_empty() {
+                indirect.push(HeldIndirectly {
+                    grantable,
+                    held_via: matching
+                        .iter()
+                        .flat_map(|h| h.held_via.iter().cloned())
+                        .collect(),
                 });
                 continue;
             }
-            for &id in &ids {
-                self.delete_right(org, &receiver, id).await?;
-                changed = true;
-            }
-            lines.push(RevokedRight {
-                right,
-                status: RevokeStatus::Removed {
-                    right_ids: ids,
-                    still_held_via_role,
-                },
+            plan.push((grantable, revocable, still_via));
+        }
+        if !indirect.is_empty() {
+            let roles = current
+                .iter()
+                .filter(|h| matches!(h.grantable, Grantable::Role { .. }))
+                .map(|h| match &h.name {
+                    Some(name) => format!("{} {name:?}", h.grantable),
+                    None => h.grantable.to_string(),
+                })
+                .collect();
+            return Err(AccessError::HeldIndirectly {
+                items: indirect,
+                roles,
             });
         }
+
+        let to_revoke: Vec<HeldAccess> = plan
+            .iter()
+            .flat_map(|(_, revocable, _)| revocable.iter().cloned())
+            .collect();
+        if !to_revoke.is_empty() {
+            self.revoke_confirmed(org, &holder, &to_revoke).await?;
+        }
+        let accesses = plan
+            .into_iter()
+            .map(|(grantable, revocable, still_held_via)| RevokeLine {
+                grantable,
+                status: if revocable.is_empty() {
+                    RevokeStatus::NotHeld
+                } else {
+                    RevokeStatus::Removed { still_held_via }
+                },
+            })
+            .collect();
         Ok(RevokeOutcome {
             org: org.to_string(),
-            holder: subject,
-            rights: lines,
-            changed,
+            holder: Some(holder),
+            accesses,
+            changed: !to_revoke.is_empty(),
         })
     }
 
-    /// Deletes one right. A failure that may have taken effect, or a 404, is checked by
-    /// reading the rights again: if the right is gone, the goal is reached.
-    async fn delete_right(
+    /// Revokes `accesses`. A failure that may have taken effect, or a 404, is checked by
+    /// reading again: if none of them is still held directly, the goal is reached.
+    async fn revoke_confirmed(
         &self,
         org: &PartyRef,
-        receiver: &PartyRef,
-        id: RightId,
+        holder: &Party,
+        accesses: &[HeldAccess],
     ) -> Result<(), AccessError> {
-        let error = match self.delegations.delete_right(org, receiver, id).await {
+        let error = match self.rights.revoke(org, holder, accesses).await {
             Ok(()) => return Ok(()),
             Err(e) if e.is_ambiguous() || is_not_found(&e) => e,
-            Err(e) => return Err(AccessError::at(Step::Delete(id))(e)),
+            Err(e) => return Err(AccessError::at(Step::Revoke)(e)),
         };
-        let now = self
-            .delegations
-            .rights(org, receiver, RightsFilter::All)
-            .await
-            .map_err(AccessError::at(Step::Confirm))?;
-        if now.iter().any(|r| r.right_id == Some(id)) {
-            Err(AccessError::at(Step::Delete(id))(error))
+        let now = self.holdings(org, holder, Step::Confirm).await?;
+        let still_there = accesses.iter().any(|a| {
+            now.iter()
+                .any(|h| h.grantable == a.grantable && h.is_direct())
+        });
+        if still_there {
+            Err(AccessError::at(Step::Revoke)(error))
         } else {
             Ok(())
         }
     }
 
-    async fn look_up(&self, holder: &ReporteeQuery) -> Result<(Subject, PartyRef), AccessError> {
-        let reportee = self
-            .reportees
-            .reportee(holder)
+    async fn find(&self, org: &PartyRef, query: &PartyQuery) -> Result<Option<Party>, AccessError> {
+        self.parties
+            .resolve(org, query)
             .await
-            .map_err(AccessError::at(Step::LookUp))?;
-        let (ssn, organization_number) = match holder {
-            ReporteeQuery::Person { fnr, .. } => (Some(MaskedSsn::new(&fnr.masked())), None),
-            ReporteeQuery::Organisation { org, .. } => (None, Some(org.as_str().to_owned())),
-            _ => (None, reportee.organization_number.clone()),
-        };
-        let receiver = PartyRef::Reportee(reportee.reportee_id.clone());
-        Ok((
-            Subject {
-                reportee_id: reportee.reportee_id,
-                name: reportee.name,
-                ssn,
-                organization_number,
-            },
-            receiver,
-        ))
+            .map_err(AccessError::at(Step::LookUp))
+    }
+
+    async fn holdings(
+        &self,
+        org: &PartyRef,
+        holder: &Party,
+        step: Step,
+    ) -> Result<Vec<HeldAccess>, AccessError> {
+        self.rights
+            .holdings(org, holder)
+            .await
+            .map_err(AccessError::at(step))
+    }
+
+    /// The distinct grantables, each accepted by the backend for `operation`.
+    fn checked(
+        &self,
+        operation: Operation,
+        grantables: &[Grantable],
+    ) -> Result<BTreeSet<Grantable>, AccessError> {
+        if grantables.is_empty() {
+            return Err(AccessError::InvalidInput(format!(
+                "nothing to {operation}; name at least one access package, resource right, service right or role"
+            )));
+        }
+        for grantable in grantables {
+            self.rights.check(operation, grantable)?;
+        }
+        Ok(grantables.iter().cloned().collect())
     }
 }
 
-/// The synthetic "Single Rights" role Altinn lists beside directly delegated rights; it is not
-/// a role one can remove to take away a role-derived right.
-const SINGLE_RIGHTS_ROLE: RoleDefinitionId = RoleDefinitionId(0);
+fn not_right_holder(org: &PartyRef, query: &PartyQuery) -> AccessError {
+    AccessError::NotRightHolder {
+        holder: query.to_string(),
+        org: org.to_string(),
+    }
+}
 
 fn is_not_found(e: &AltinnError) -> bool {
     e.status() == Some(404) && e.kind() == ErrorKind::NotFound
 }
 
-fn distinct(rights: &[ServiceRight]) -> Result<BTreeSet<ServiceRight>, AccessError> {
-    if rights.is_empty() {
-        return Err(AccessError::InvalidInput(
-            "no rights given; name at least one (service code, edition, action)".into(),
-        ));
-    }
-    Ok(rights.iter().cloned().collect())
+fn is_held(grantable: &Grantable, current: &[HeldAccess]) -> bool {
+    current.iter().any(|h| h.grantable == *grantable)
 }
 
-fn receiver_for(holder: &ReporteeQuery) -> Result<Receiver, AccessError> {
-    match holder {
-        ReporteeQuery::Person { fnr, last_name } => Ok(Receiver::person(fnr, last_name)),
-        ReporteeQuery::Organisation { org, name } => Ok(Receiver::organisation(org, name)),
-        _ => Err(AccessError::InvalidInput(
-            "this kind of right holder cannot receive delegations".into(),
-        )),
-    }
-}
-
-/// How a right is held, preferring the direct delegation when there are several sources.
-fn best_source(right: &ServiceRight, current: &[Right]) -> Option<tilgang_domain::RightSourceType> {
-    let matching = current.iter().filter(|r| right.matches(r));
-    matching
-        .clone()
-        .find(|r| r.is_directly_delegated())
-        .or_else(|| matching.clone().next())
-        .and_then(|r| r.right_source_type.clone())
+/// Every path by which `grantable` is held, direct first.
+fn paths(grantable: &Grantable, current: &[HeldAccess]) -> Vec<HeldVia> {
+    current
+        .iter()
+        .filter(|h| h.grantable == *grantable)
+        .flat_map(|h| h.held_via.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }

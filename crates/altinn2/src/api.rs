@@ -1,14 +1,13 @@
-//! The port implementations: the Altinn 2 endpoints of `shared/spec/altinn2-rest.md` §5.
+//! The Altinn 2 endpoints of `shared/spec/altinn2-rest.md` §5, one method each, as the
+//! client's own API. The neutral ports are implemented on top of these in `ports.rs`.
 
-use async_trait::async_trait;
 use reqwest::Method;
-use tilgang_domain::{
-    DelegationRequest, Fnr, OrgNumber, PartyRef, Receiver, Reportee, ReporteeQuery, Right,
-    RightHolder, RightId, RightRequest, Role, RoleId,
-    hal::{self, DecodeError, EmbeddedCasing, Page},
-    party::Name,
+use tilgang_altinn2_wire::{
+    DelegationRequest, Receiver, Reportee, Right, RightHolder, RightId, RightRequest, Role, RoleId,
+    hal::{self, EmbeddedCasing, Page},
 };
-use tilgang_ports::{AltinnError, Delegations, ReporteeLookup, RightsFilter};
+use tilgang_domain::{Fnr, Name, OrgNumber, PartyQuery, PartyRef};
+use tilgang_ports::{AltinnError, DecodeError};
 use url::Url;
 
 use crate::client::{Altinn2Client, Call, HAL_JSON, JSON};
@@ -21,13 +20,30 @@ const MAX_PAGES: usize = 10_000;
 /// Leaves out rights that come from roles (spec §5.4); the result is also filtered here.
 const DIRECT_RIGHTS_FILTER: &str = "RightSourceType ne 'RoleTypeRights'";
 
+/// Which rights [`Altinn2Client::rights`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RightsFilter {
+    /// Every right, including those that come from roles.
+    #[default]
+    All,
+    /// Only directly delegated rights (the ones that can be deleted one by one).
+    DirectlyDelegated,
+}
+
 impl Altinn2Client {
-    fn party(&self, party: &PartyRef, role: &str) -> Result<String, AltinnError> {
+    pub(crate) fn party(&self, party: &PartyRef) -> Result<String, AltinnError> {
         match party {
-            PartyRef::PartyUuid(uuid) => Err(AltinnError::Unsupported(format!(
-                "the Altinn 2 API cannot address the {role} by an Altinn 3 party UUID ({uuid}); \
-                 use `my`, an organisation number or a reportee id (r…)"
-            ))),
+            PartyRef::PartyUuid(_) => Err(AltinnError::UnsupportedParty {
+                platform: "Altinn 2",
+                form: "an Altinn 3 party UUID",
+                hint: "use `my`, an organisation number or a reportee id (r…)",
+            }),
+            PartyRef::PartyId(_) => Err(AltinnError::UnsupportedParty {
+                platform: "Altinn 2",
+                form: "a bare party id",
+                hint: "use a reportee id (r followed by the party id)",
+            }),
             other => Ok(other.path_segment()),
         }
     }
@@ -58,14 +74,11 @@ impl Altinn2Client {
     async fn get_decoded<T>(
         &self,
         url: Url,
-        decode: fn(&[u8]) -> Result<T, DecodeError>,
+        decode: fn(&[u8]) -> Result<T, hal::DecodeError>,
     ) -> Result<T, AltinnError> {
         let call = self.get(url);
         let body = self.execute(&call).await?;
-        decode(&body).map_err(|source| AltinnError::Decode {
-            path: call.path(),
-            source,
-        })
+        decode(&body).map_err(|e| decode_error(&call, e))
     }
 
     /// Reads every page of a list: a page with [`PAGE_SIZE`] items is followed by another
@@ -73,7 +86,7 @@ impl Altinn2Client {
     async fn get_all<T: PartialEq>(
         &self,
         url: Url,
-        decode: fn(&[u8]) -> Result<Page<T>, DecodeError>,
+        decode: fn(&[u8]) -> Result<Page<T>, hal::DecodeError>,
     ) -> Result<Vec<T>, AltinnError> {
         let mut items: Vec<T> = Vec::new();
         for page_no in 0..MAX_PAGES {
@@ -106,9 +119,20 @@ impl Altinn2Client {
 fn paging_error(path: String, message: &str) -> AltinnError {
     AltinnError::Decode {
         path,
-        source: DecodeError {
+        error: DecodeError {
             path: "$skip".into(),
             message: message.into(),
+        },
+    }
+}
+
+/// The wire codec's decode error as the ports' own.
+pub(crate) fn decode_error(call: &Call, e: hal::DecodeError) -> AltinnError {
+    AltinnError::Decode {
+        path: call.path(),
+        error: DecodeError {
+            path: e.path,
+            message: e.message,
         },
     }
 }
@@ -192,9 +216,13 @@ fn validate_right(right: &RightRequest) -> Result<(), AltinnError> {
     Ok(())
 }
 
-#[async_trait]
-impl ReporteeLookup for Altinn2Client {
-    async fn reportee(&self, query: &ReporteeQuery) -> Result<Reportee, AltinnError> {
+/// The Altinn 2 operations, one per endpoint. The ports ([`Parties`](tilgang_ports::Parties),
+/// [`Rights`](tilgang_ports::Rights)) are built from these; they are public for callers who
+/// need the Altinn 2 model itself.
+impl Altinn2Client {
+    /// Converts a person (number and last name) or organisation (number and name) to a
+    /// reportee (`POST /api/reportees/ReporteeConversion`).
+    pub async fn reportee(&self, query: &PartyQuery) -> Result<Reportee, AltinnError> {
         let call = Call {
             method: Method::POST,
             url: self.url(&["reportees", "ReporteeConversion"]),
@@ -205,28 +233,25 @@ impl ReporteeLookup for Altinn2Client {
             idempotent: true,
         };
         let body = self.execute(&call).await?;
-        hal::decode_reportee(&body).map_err(|source| AltinnError::Decode {
-            path: call.path(),
-            source,
-        })
+        hal::decode_reportee(&body).map_err(|e| decode_error(&call, e))
     }
-}
 
-#[async_trait]
-impl Delegations for Altinn2Client {
-    async fn right_holders(&self, who: &PartyRef) -> Result<Vec<RightHolder>, AltinnError> {
-        let who = self.party(who, "party")?;
+    /// Everyone who holds rights or roles from `who` (`GET …/Delegations`), every page.
+    pub async fn right_holders_of(&self, who: &PartyRef) -> Result<Vec<RightHolder>, AltinnError> {
+        let who = self.party(who)?;
         let url = self.with_language(self.delegations_url(&who, &[]));
         self.get_all(url, hal::decode_right_holders).await
     }
 
-    async fn right_holder(
+    /// One right holder with all their rights and roles from `who`
+    /// (`GET …/Delegations/{receiverId}`); a nested list that hits the cap is read in pages.
+    pub async fn right_holder(
         &self,
         who: &PartyRef,
         receiver: &PartyRef,
     ) -> Result<RightHolder, AltinnError> {
-        let who_seg = self.party(who, "party")?;
-        let receiver_seg = self.party(receiver, "right holder")?;
+        let who_seg = self.party(who)?;
+        let receiver_seg = self.party(receiver)?;
         let url = self.with_language(self.delegations_url(&who_seg, &[&receiver_seg]));
         let mut holder = self.get_decoded(url, hal::decode_right_holder).await?;
         // The nested lists are capped like any other; a full one is read again in pages.
@@ -239,14 +264,15 @@ impl Delegations for Altinn2Client {
         Ok(holder)
     }
 
-    async fn rights(
+    /// The rights `receiver` holds from `who` (`GET …/Delegations/{receiverId}/rights`).
+    pub async fn rights(
         &self,
         who: &PartyRef,
         receiver: &PartyRef,
         filter: RightsFilter,
     ) -> Result<Vec<Right>, AltinnError> {
-        let who = self.party(who, "party")?;
-        let receiver = self.party(receiver, "right holder")?;
+        let who = self.party(who)?;
+        let receiver = self.party(receiver)?;
         let mut url = self.delegations_url(&who, &[&receiver, "rights"]);
         let direct_only = filter == RightsFilter::DirectlyDelegated;
         if direct_only {
@@ -259,15 +285,26 @@ impl Delegations for Altinn2Client {
         Ok(rights)
     }
 
-    async fn roles(&self, who: &PartyRef, receiver: &PartyRef) -> Result<Vec<Role>, AltinnError> {
-        let who = self.party(who, "party")?;
-        let receiver = self.party(receiver, "right holder")?;
+    /// The roles `receiver` holds from `who` (`GET …/Delegations/{receiverId}/roles`).
+    pub async fn roles(
+        &self,
+        who: &PartyRef,
+        receiver: &PartyRef,
+    ) -> Result<Vec<Role>, AltinnError> {
+        let who = self.party(who)?;
+        let receiver = self.party(receiver)?;
         let url = self.with_language(self.delegations_url(&who, &[&receiver, "roles"]));
         self.get_all(url, hal::decode_roles).await
     }
 
-    async fn add(&self, who: &PartyRef, request: &DelegationRequest) -> Result<(), AltinnError> {
-        let who = self.party(who, "party")?;
+    /// Delegates rights and roles from `who` in one request (`POST …/Delegations`). Not
+    /// retried once it may have reached the server: it may have taken effect.
+    pub async fn add(
+        &self,
+        who: &PartyRef,
+        request: &DelegationRequest,
+    ) -> Result<(), AltinnError> {
+        let who = self.party(who)?;
         validate(request)?;
         let call = Call {
             method: Method::POST,
@@ -282,14 +319,15 @@ impl Delegations for Altinn2Client {
         self.execute(&call).await.map(drop)
     }
 
-    async fn delete_right(
+    /// Deletes one directly delegated right (`DELETE …/rights/{authzRuleId}`).
+    pub async fn delete_right(
         &self,
         who: &PartyRef,
         receiver: &PartyRef,
         right: RightId,
     ) -> Result<(), AltinnError> {
-        let who = self.party(who, "party")?;
-        let receiver = self.party(receiver, "right holder")?;
+        let who = self.party(who)?;
+        let receiver = self.party(receiver)?;
         if right.0 <= 0 {
             return Err(AltinnError::InvalidInput(format!(
                 "right id {right} is not a RightID Altinn hands out"
@@ -306,14 +344,15 @@ impl Delegations for Altinn2Client {
         self.execute(&call).await.map(drop)
     }
 
-    async fn delete_role(
+    /// Deletes one role assignment (`DELETE …/roles/{roleId}`).
+    pub async fn delete_role(
         &self,
         who: &PartyRef,
         receiver: &PartyRef,
         role: RoleId,
     ) -> Result<(), AltinnError> {
-        let who = self.party(who, "party")?;
-        let receiver = self.party(receiver, "right holder")?;
+        let who = self.party(who)?;
+        let receiver = self.party(receiver)?;
         if role.0 <= 0 {
             return Err(AltinnError::InvalidInput(format!(
                 "role id {role} is not a RoleId Altinn hands out"

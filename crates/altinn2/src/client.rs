@@ -12,8 +12,9 @@ use reqwest::{
     header::{self, HeaderMap, HeaderValue},
     redirect,
 };
-use tilgang_domain::hal::DecodeError;
-use tilgang_ports::{AltinnError, AltinnTokenSource, Delivery, Rejection, RetryPolicy};
+use tilgang_ports::{
+    AltinnError, AltinnTokenSource, DecodeError, Delivery, Rejection, RetryPolicy,
+};
 use url::Url;
 
 use crate::{Altinn2Config, ConfigError, Language};
@@ -31,8 +32,8 @@ const SUCCESS_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// The longest `Retry-After` honoured; a server asking for more is reported instead of waited on.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// The Altinn 2 REST adapter. Implements [`ReporteeLookup`](tilgang_ports::ReporteeLookup)
-/// and [`Delegations`](tilgang_ports::Delegations).
+/// The Altinn 2 REST adapter. Implements [`Parties`](tilgang_ports::Parties) and
+/// [`Rights`](tilgang_ports::Rights).
 ///
 /// Cheap to clone (the connection pool and token source are shared).
 #[derive(Clone)]
@@ -143,7 +144,7 @@ impl Altinn2Client {
                     if answer.truncated {
                         return Err(AltinnError::Decode {
                             path: call.path(),
-                            source: DecodeError {
+                            error: DecodeError {
                                 path: ".".into(),
                                 message: format!(
                                     "the response is larger than {} MiB",
@@ -311,10 +312,25 @@ fn rejection(call: &Call, answer: Answer) -> Rejection {
         method: call.method.to_string(),
         path: call.path(),
         status: answer.status.as_u16(),
+        advice: advice(answer.status.as_u16(), &answer.reason),
         reason: answer.reason,
-        code: error_code(&answer.body),
+        codes: error_code(&answer.body).into_iter().collect(),
+        validation: Vec::new(),
         body,
         retry_after: answer.retry_after,
+    }
+}
+
+/// What Altinn 2's own words mean, where the status alone does not say it. Altinn 2 names
+/// the problem in the reason phrase; the advice speaks of the request, never of a program's
+/// settings (the program adds those).
+fn advice(status: u16, reason: &str) -> String {
+    match status {
+        400 if reason.contains("ApiKey") => {
+            "the request lacked the API key the Altinn 2 API requires".to_owned()
+        }
+        403 => "the caller lacks the Tilgangsstyrer or Hovedadministrator role for that party, or the API key lacks access".to_owned(),
+        _ => String::new(),
     }
 }
 

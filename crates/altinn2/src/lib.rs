@@ -1,8 +1,10 @@
 //! The Altinn 2 REST adapter: reportee conversion and delegations over HAL+JSON.
 //!
-//! [`Altinn2Client`] implements the ports [`ReporteeLookup`](tilgang_ports::ReporteeLookup)
-//! and [`Delegations`](tilgang_ports::Delegations) against the Altinn 2 end-user API
-//! (`shared/spec/altinn2-rest.md` §4–§9):
+//! Altinn 2 was switched off in June 2026; this adapter stays for the retired API and its
+//! fake. [`Altinn2Client`] implements the neutral ports [`Parties`](tilgang_ports::Parties)
+//! and [`Rights`](tilgang_ports::Rights) against the Altinn 2 end-user API
+//! (`shared/spec/altinn2-rest.md` §4–§9), and offers each Altinn 2 operation as a method of
+//! its own:
 //!
 //! - every call carries `Authorization: Bearer <Altinn token>`, `ApiKey` and the documented
 //!   `Accept`/`Content-Type` (`application/hal+json` for delegations, `application/json` for
@@ -15,7 +17,8 @@
 //!   with bounded, jittered backoff (tokio time); the delegation POST is retried only when it
 //!   never left the machine (or on 429), never after it may have reached the server;
 //! - lists that come back with the 50-item cap are followed with `$skip` until complete;
-//! - an Altinn 3 party UUID is refused with `AltinnError::Unsupported`, and invalid input with
+//! - an Altinn 3 party UUID is refused with `AltinnError::UnsupportedParty`, an access
+//!   package or resource right with `AltinnError::Unsupported`, and invalid input with
 //!   `AltinnError::InvalidInput`, before anything is sent.
 //!
 //! The token comes from any [`AltinnTokenSource`](tilgang_ports::AltinnTokenSource); this crate
@@ -29,7 +32,7 @@
 //!
 //! let config = Altinn2Config::new(TT02_URL.parse()?, ApiKey::new("my-api-key"));
 //! let client = Arc::new(Altinn2Client::new(config, tokens)?);
-//! // `client` is both the ReporteeLookup and the Delegations of `tilgang_access::AccessManager`.
+//! // `client` is both the `Parties` and the `Rights` of `tilgang_access::AccessManager`.
 //! # Ok(())
 //! # }
 //! ```
@@ -39,8 +42,9 @@ mod api;
 mod client;
 mod config;
 mod error;
+mod ports;
 
-pub use api::PAGE_SIZE;
+pub use api::{PAGE_SIZE, RightsFilter};
 pub use client::Altinn2Client;
 pub use config::{Altinn2Config, Language, PRODUCTION_URL, TT02_URL};
 pub use error::ConfigError;

@@ -1134,7 +1134,12 @@ async fn revoke_refuses_an_access_without_a_usable_handle_and_sends_nothing() {
     let mut foreign = direct.clone();
     // A handle another adapter produced (an Altinn 3 one, say) means nothing here.
     foreign.handle = Some(RevokeHandle::new(format!("package:{UUID}")));
-    for bad in [via_role, foreign] {
+    // A handle of the right form with an id Altinn never hands out.
+    let mut zero = direct.clone();
+    zero.handle = Some(RevokeHandle::new("right:0"));
+    let mut negative = direct.clone();
+    negative.handle = Some(RevokeHandle::new("role:-3"));
+    for bad in [via_role, foreign, zero, negative] {
         // The good access comes first: every handle is decoded before anything is deleted,
         // so none of them may be sent.
         let err = client
@@ -1147,15 +1152,6 @@ async fn revoke_refuses_an_access_without_a_usable_handle_and_sends_nothing() {
             bad.handle
         );
     }
-    // A handle of the right form with an id Altinn never hands out is refused by the
-    // operation itself, before its DELETE is sent.
-    let mut zero_only = direct;
-    zero_only.handle = Some(RevokeHandle::new("right:0"));
-    let err = client
-        .revoke(&who(), &heis(), &[zero_only])
-        .await
-        .unwrap_err();
-    assert!(matches!(err, AltinnError::InvalidInput(_)), "{err:?}");
     assert!(server.received_requests().await.unwrap().is_empty());
     assert_eq!(tokens.fetched(), 0);
 }
@@ -1361,6 +1357,19 @@ async fn the_ports_refuse_a_party_uuid_anywhere_before_sending() {
     let form = "an Altinn 3 party UUID";
 
     assert_unsupported_party(&client.right_holders(&uuid_org).await.unwrap_err(), form);
+    // The lookups do not name the organisation, but must not send a fødselsnummer for one
+    // that Altinn 2 cannot address.
+    assert_unsupported_party(
+        &client.resolve(&uuid_org, &person()).await.unwrap_err(),
+        form,
+    );
+    assert_unsupported_party(
+        &client
+            .add_right_holder(&uuid_org, &person())
+            .await
+            .unwrap_err(),
+        form,
+    );
     for (org, holder) in [(&uuid_org, &heis()), (&who(), &uuid_holder)] {
         let err = client.holdings(org, holder).await.unwrap_err();
         assert_unsupported_party(&err, form);

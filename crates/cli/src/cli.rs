@@ -4,8 +4,12 @@
 //! plain `Option`s here: the environment, the profile file and the built-in environment
 //! defaults are layered in `config`, which also remembers where each value came from.
 
+use std::collections::BTreeMap;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
+
+use crate::config::{SETTINGS, Setting};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -76,107 +80,126 @@ pub(crate) enum EnvName {
     Local,
 }
 
-/// The settings flags (see the table in the README). Secrets have no flag on purpose: a flag
-/// ends up in shell history and in the process list.
-#[derive(Debug, Clone, Default, Args)]
+/// The settings flags: `--env`, `--profile` and `--config`, which say where settings come
+/// from, and one flag for every setting of [`SETTINGS`](crate::config::SETTINGS) that has
+/// one. Secrets have no flag on purpose: a flag ends up in shell history and in the process
+/// list.
+///
+/// The per-setting flags are generated from the settings table (this type implements clap's
+/// `Args` by hand), so a setting is declared in one place only.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct SettingsArgs {
-    /// Built-in environment defaults [env: ALTINN_ENV] [default: test].
-    #[arg(
-        long = "env",
-        global = true,
-        value_enum,
-        help_heading = "Configuration"
-    )]
+    /// Built-in environment defaults.
     pub(crate) env: Option<EnvName>,
-
-    /// Profile (a table) in the configuration file [env: ALTINN_PROFILE] [default: default].
-    #[arg(
-        long,
-        global = true,
-        value_name = "NAME",
-        help_heading = "Configuration"
-    )]
+    /// Profile (a table) in the configuration file.
     pub(crate) profile: Option<String>,
-
-    /// Configuration file [env: ALTINN_CONFIG] [default: config.toml in the platform config
-    /// directory].
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        help_heading = "Configuration"
-    )]
+    /// Configuration file.
     pub(crate) config: Option<String>,
+    /// The settings given as flags.
+    values: BTreeMap<Setting, String>,
+}
 
-    /// Maskinporten issuer URL; the well-known document is read from it [env: MASKINPORTEN_URL].
-    #[arg(long, global = true, value_name = "URL", help_heading = "Maskinporten")]
-    pub(crate) maskinporten_url: Option<String>,
+impl SettingsArgs {
+    /// The value of a setting's flag, if given.
+    pub(crate) fn get(&self, setting: Setting) -> Option<&str> {
+        self.values.get(&setting).map(String::as_str)
+    }
 
-    /// Maskinporten client id [env: MASKINPORTEN_CLIENT_ID].
-    #[arg(long, global = true, value_name = "ID", help_heading = "Maskinporten")]
-    pub(crate) client_id: Option<String>,
+    /// Sets a setting's flag, as if given on the command line (for tests and the demo).
+    #[cfg(test)]
+    pub(crate) fn set(&mut self, setting: Setting, value: &str) {
+        self.values.insert(setting, value.to_owned());
+    }
+}
 
-    /// Private key file, PEM (PKCS#1 or PKCS#8) or JWK [env: MASKINPORTEN_KEY].
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        help_heading = "Maskinporten"
-    )]
-    pub(crate) key: Option<String>,
+const ENV_ARG: &str = "env";
+const PROFILE_ARG: &str = "profile";
+const CONFIG_ARG: &str = "config";
 
-    /// Key id of a key registered with Maskinporten [env: MASKINPORTEN_KID].
-    #[arg(long, global = true, value_name = "KID", help_heading = "Maskinporten")]
-    pub(crate) kid: Option<String>,
+impl clap::FromArgMatches for SettingsArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = SettingsArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
 
-    /// PEM certificate chain, sent as x5c (enterprise certificate) [env: MASKINPORTEN_CERT].
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        help_heading = "Maskinporten"
-    )]
-    pub(crate) cert: Option<String>,
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        if let Some(env) = matches.get_one::<EnvName>(ENV_ARG) {
+            self.env = Some(*env);
+        }
+        if let Some(profile) = matches.get_one::<String>(PROFILE_ARG) {
+            self.profile = Some(profile.clone());
+        }
+        if let Some(config) = matches.get_one::<String>(CONFIG_ARG) {
+            self.config = Some(config.clone());
+        }
+        for def in SETTINGS.iter().filter(|d| d.flag.is_some()) {
+            if let Some(value) = matches.get_one::<String>(def.key) {
+                self.values.insert(def.setting, value.clone());
+            }
+        }
+        Ok(())
+    }
+}
 
-    /// PKCS#12 file with key and certificate chain [env: MASKINPORTEN_P12].
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        help_heading = "Maskinporten"
-    )]
-    pub(crate) p12: Option<String>,
+impl Args for SettingsArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd
+            .arg(
+                clap::Arg::new(ENV_ARG)
+                    .long("env")
+                    .global(true)
+                    .value_parser(clap::builder::EnumValueParser::<EnvName>::new())
+                    .help("Built-in environment defaults [env: ALTINN_ENV] [default: test]")
+                    .help_heading("Configuration"),
+            )
+            .arg(
+                clap::Arg::new(PROFILE_ARG)
+                    .long("profile")
+                    .global(true)
+                    .value_name("NAME")
+                    .help(
+                        "Profile (a table) in the configuration file [env: ALTINN_PROFILE] \
+                         [default: default]",
+                    )
+                    .help_heading("Configuration"),
+            )
+            .arg(
+                clap::Arg::new(CONFIG_ARG)
+                    .long("config")
+                    .global(true)
+                    .value_name("FILE")
+                    .help(
+                        "Configuration file [env: ALTINN_CONFIG] [default: config.toml in the \
+                         platform config directory]",
+                    )
+                    .help_heading("Configuration"),
+            );
+        SETTINGS.iter().fold(cmd, |cmd, def| {
+            let Some(flag) = def.flag else {
+                return cmd;
+            };
+            let mut help = def.help.to_owned();
+            if let Some(env) = def.env {
+                help.push_str(&format!(" [env: {env}]"));
+            }
+            if let Some(all) = def.defaults.all {
+                help.push_str(&format!(" [default: {all}]"));
+            }
+            cmd.arg(
+                clap::Arg::new(def.key)
+                    .long(flag)
+                    .global(true)
+                    .value_name(def.value_name)
+                    .help(help)
+                    .help_heading(def.heading),
+            )
+        })
+    }
 
-    /// Name of the environment variable that holds the PKCS#12 password
-    /// [default: MASKINPORTEN_P12_PASSWORD].
-    #[arg(long, global = true, value_name = "VAR", help_heading = "Maskinporten")]
-    pub(crate) p12_password_env: Option<String>,
-
-    /// Scopes, space-separated [env: MASKINPORTEN_SCOPE] [default: altinn:enduser].
-    #[arg(
-        long,
-        global = true,
-        value_name = "SCOPES",
-        help_heading = "Maskinporten"
-    )]
-    pub(crate) scope: Option<String>,
-
-    /// Audience restriction: the API the token is for [env: MASKINPORTEN_RESOURCE].
-    #[arg(long, global = true, value_name = "URI", help_heading = "Maskinporten")]
-    pub(crate) resource: Option<String>,
-
-    /// Altinn platform URL, for the token exchange [env: ALTINN_PLATFORM_URL].
-    #[arg(long, global = true, value_name = "URL", help_heading = "Altinn")]
-    pub(crate) platform_url: Option<String>,
-
-    /// Altinn 2 REST root; paths /api/... are below it [env: ALTINN_API_URL].
-    #[arg(long, global = true, value_name = "URL", help_heading = "Altinn")]
-    pub(crate) api_url: Option<String>,
-
-    /// Enterprise user name; the password is read from ALTINN_ENTERPRISE_PASSWORD
-    /// [env: ALTINN_ENTERPRISE_USER].
-    #[arg(long, global = true, value_name = "NAME", help_heading = "Altinn")]
-    pub(crate) enterprise_user: Option<String>,
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 /// The subcommands.
@@ -280,7 +303,7 @@ mod tests {
             "json",
         ])
         .unwrap();
-        assert_eq!(cli.settings.client_id.as_deref(), Some("abc"));
+        assert_eq!(cli.settings.get(Setting::ClientId), Some("abc"));
         assert_eq!(cli.settings.env, Some(EnvName::Prod));
         assert_eq!(cli.output, OutputFormat::Json);
     }

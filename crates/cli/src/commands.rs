@@ -1,20 +1,23 @@
-//! The commands: resolve configuration, wire adapters, run one use case, print the result.
+//! The commands: resolve configuration, build the stack, run one use case, print the result.
 
-use std::{sync::Arc, time::SystemTime};
+use std::time::SystemTime;
 
 use anyhow::Context as _;
 use clap::CommandFactory as _;
-use tilgang_access::{AccessManager, ServiceRight, person_query};
-use tilgang_domain::{
-    Action, OrgNumber, PartyRef, ReporteeQuery, ServiceCode, ServiceEditionCode, party::Name,
+use tilgang::{
+    access::{self, AccessManager},
+    domain::{
+        Action, Grantable, OrgNumber, PartyQuery, PartyRef, ServiceCode, ServiceEditionCode,
+        ServiceRight,
+    },
+    ports::{AccessTokenSource, AltinnTokenSource, TokenRequest},
 };
-use tilgang_ports::{AccessTokenSource, AltinnTokenSource, ReporteeLookup, TokenRequest};
 
 use crate::{
     cli::{Cli, Command, OutputFormat, ReporteeArgs, RightsArgs, RightsCommand},
     config::{Config, ConfigError, EnvLookup, Inputs, platform_config_file},
-    output::{self, ExchangeOutput, ReporteeOutput, TokenOutput},
-    wiring::{self, AltinnSettings, MaskinportenSettings, Wired},
+    output::{self, ExchangeOutput, PartyOutput, TokenOutput},
+    wiring::{self, Need},
 };
 
 /// Runs the parsed command line.
@@ -37,26 +40,34 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         default_config_file: platform_config_file(),
     })?;
     tracing::debug!(?config, "configuration resolved");
+    let result = run_with(&cli, &config, env, format).await;
+    result.map_err(|e| crate::hints::add(e, &config))
+}
 
+async fn run_with(
+    cli: &Cli,
+    config: &Config,
+    env: EnvLookup<'_>,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     match &cli.command {
         Command::Token { show_token } => {
-            let mp = MaskinportenSettings::from_config(&config, env)?;
-            let wired = wiring::wire(mp, None)?;
-            let out = token(wired.tokens.as_ref(), &wired.request, *show_token).await?;
+            let stack = wiring::stack(config, env, Need::Tokens)?;
+            let out = token(stack.tokens().as_ref(), stack.request(), *show_token).await?;
             output::print(format, &out)
         }
         Command::Exchange { show_token } => {
-            let mp = MaskinportenSettings::from_config(&config, env)?;
-            let altinn = AltinnSettings::from_config(&config, env, false)?;
-            let user = altinn.enterprise_user.as_ref().map(|c| c.user_name.clone());
-            let wired = wiring::wire(mp, Some(altinn))?;
-            let out = exchange(altinn_tokens(&wired)?, user, *show_token).await?;
+            let stack = wiring::stack(config, env, Need::Exchange)?;
+            let user = config
+                .get(crate::config::Setting::EnterpriseUser)
+                .map(|v| v.value.clone());
+            let out = exchange(stack.altinn_tokens()?.as_ref(), user, *show_token).await?;
             output::print(format, &out)
         }
         Command::Reportee(args) => {
             let query = reportee_query(args)?;
-            let wired = wire_all(&config, env)?;
-            let out = reportee(reportees(&wired)?, &query).await?;
+            let stack = wiring::stack(config, env, Need::Access)?;
+            let out = reportee(stack.access()?, &PartyRef::My, &query).await?;
             output::print(format, &out)
         }
         Command::Rights(cmd) => {
@@ -67,38 +78,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
                 RightsCommand::Revoke(a) => (a, RightsKind::Revoke),
             };
             let input = RightsInput::parse(args, kind)?;
-            let wired = wire_all(&config, env)?;
-            let access = access_manager(&wired)?;
-            rights(&access, &input, kind, format).await
+            let stack = wiring::stack(config, env, Need::Access)?;
+            rights(stack.access()?, &input, kind, format).await
         }
         Command::Demo | Command::Completions { .. } => Ok(()),
-    }
-}
-
-fn wire_all(config: &Config, env: EnvLookup<'_>) -> anyhow::Result<Wired> {
-    let mp = MaskinportenSettings::from_config(config, env)?;
-    let altinn = AltinnSettings::from_config(config, env, true)?;
-    Ok(wiring::wire(mp, Some(altinn))?)
-}
-
-pub(crate) fn altinn_tokens(wired: &Wired) -> anyhow::Result<&dyn AltinnTokenSource> {
-    wired
-        .altinn_tokens
-        .as_deref()
-        .context("the Altinn token exchange is not configured")
-}
-
-pub(crate) fn reportees(wired: &Wired) -> anyhow::Result<&dyn ReporteeLookup> {
-    wired
-        .reportees
-        .as_deref()
-        .context("the Altinn API is not configured")
-}
-
-pub(crate) fn access_manager(wired: &Wired) -> anyhow::Result<AccessManager> {
-    match (&wired.reportees, &wired.delegations) {
-        (Some(r), Some(d)) => Ok(AccessManager::new(Arc::clone(r), Arc::clone(d))),
-        _ => anyhow::bail!("the Altinn API is not configured"),
     }
 }
 
@@ -145,24 +128,25 @@ pub(crate) async fn exchange(
 
 /// Step 3.
 pub(crate) async fn reportee(
-    lookup: &dyn ReporteeLookup,
-    query: &ReporteeQuery,
-) -> anyhow::Result<ReporteeOutput> {
-    let found = lookup
-        .reportee(query)
+    access: &AccessManager,
+    org: &PartyRef,
+    query: &PartyQuery,
+) -> anyhow::Result<PartyOutput> {
+    let party = access
+        .resolve(org, query)
         .await
         .context("step 3 (reportee lookup) failed")?;
-    Ok(ReporteeOutput::from(&found))
+    Ok(PartyOutput(party))
 }
 
-fn reportee_query(args: &ReporteeArgs) -> anyhow::Result<ReporteeQuery> {
+fn reportee_query(args: &ReporteeArgs) -> anyhow::Result<PartyQuery> {
     let id = args.id.trim();
     match (&args.last_name, &args.name) {
-        (Some(last_name), None) => Ok(person_query(id, last_name)?),
+        (Some(last_name), None) => Ok(access::person_query(id, last_name)?),
         (None, Some(name)) => {
-            let org = OrgNumber::parse(id).context("invalid organisation number")?;
-            let name = Name::parse(name).context("invalid organisation name")?;
-            Ok(ReporteeQuery::Organisation { org, name })
+            // Checked here, so that an invalid number says which input it was.
+            OrgNumber::parse(id).context("invalid organisation number")?;
+            Ok(access::organisation_query(id, name)?)
         }
         _ => Err(ConfigError::Other(
             "give --last-name for a fødselsnummer or --name for an organisation number".into(),
@@ -183,7 +167,7 @@ pub(crate) enum RightsKind {
 #[derive(Debug)]
 pub(crate) struct RightsInput {
     pub(crate) org: PartyRef,
-    pub(crate) holder: ReporteeQuery,
+    pub(crate) holder: PartyQuery,
     pub(crate) service: Option<(ServiceCode, ServiceEditionCode)>,
     pub(crate) actions: Vec<Action>,
 }
@@ -192,7 +176,7 @@ impl RightsInput {
     pub(crate) fn parse(args: &RightsArgs, kind: RightsKind) -> anyhow::Result<Self> {
         let org =
             PartyRef::parse(&args.org).context("invalid --org (an organisation number or `my`)")?;
-        let holder = person_query(&args.person, &args.last_name)?;
+        let holder = access::person_query(&args.person, &args.last_name)?;
         let service = args.service.as_deref().map(parse_service).transpose()?;
         if kind != RightsKind::Show && service.is_none() {
             return Err(ConfigError::Other(
@@ -204,10 +188,9 @@ impl RightsInput {
         for a in &args.actions {
             let action = Action::parse(a);
             if let Action::Other(other) = &action {
-                let known: Vec<&str> = Action::KNOWN.iter().map(Action::as_str).collect();
                 return Err(ConfigError::Other(format!(
                     "unknown --action {other:?}; use one of {}",
-                    known.join(", ")
+                    Action::known_list()
                 ))
                 .into());
             }
@@ -224,11 +207,30 @@ impl RightsInput {
         })
     }
 
-    fn service_rights(&self, actions: &[Action]) -> anyhow::Result<Vec<ServiceRight>> {
+    fn service_rights(&self, actions: &[Action]) -> anyhow::Result<Vec<Grantable>> {
         let Some((code, edition)) = &self.service else {
             return Ok(Vec::new());
         };
-        Ok(ServiceRight::for_actions(code, *edition, actions)?)
+        actions
+            .iter()
+            .map(|a| {
+                ServiceRight::new(code.clone(), *edition, a.clone())
+                    .map(Grantable::ServiceRight)
+                    .context("invalid --action")
+            })
+            .collect()
+    }
+
+    /// Whether `grantable` is on the `--service` and one of the `--action`s given (any, when
+    /// none is given).
+    fn selects(&self, grantable: &Grantable) -> bool {
+        let Grantable::ServiceRight(right) = grantable else {
+            return self.service.is_none() && self.actions.is_empty();
+        };
+        let on_service = self.service.as_ref().is_none_or(|(code, edition)| {
+            right.service_code == *code && right.service_edition == *edition
+        });
+        on_service && (self.actions.is_empty() || self.actions.contains(&right.action))
     }
 }
 
@@ -272,19 +274,12 @@ pub(crate) async fn rights(
 pub(crate) async fn show(
     access: &AccessManager,
     input: &RightsInput,
-) -> anyhow::Result<tilgang_access::AccessReport> {
+) -> anyhow::Result<access::AccessReport> {
     let mut report = access
         .show(&input.org, &input.holder)
         .await
         .context("step 4 (show rights) failed")?;
-    if let Some((code, edition)) = &input.service {
-        report.rights.retain(|r| {
-            r.service_code.as_ref() == Some(code) && r.service_edition == Some(*edition)
-        });
-    }
-    if !input.actions.is_empty() {
-        report.rights.retain(|r| input.actions.contains(&r.action));
-    }
+    report.accesses.retain(|a| input.selects(&a.grantable));
     Ok(report)
 }
 
@@ -292,7 +287,7 @@ pub(crate) async fn show(
 pub(crate) async fn grant(
     access: &AccessManager,
     input: &RightsInput,
-) -> anyhow::Result<tilgang_access::GrantOutcome> {
+) -> anyhow::Result<access::GrantOutcome> {
     let wanted = input.service_rights(&input.actions)?;
     access
         .grant(&input.org, &input.holder, &wanted)
@@ -304,14 +299,17 @@ pub(crate) async fn grant(
 pub(crate) async fn revoke(
     access: &AccessManager,
     input: &RightsInput,
-) -> anyhow::Result<tilgang_access::RevokeOutcome> {
+) -> anyhow::Result<access::RevokeOutcome> {
     let actions = if input.actions.is_empty() {
         let report = show(access, input).await?;
         let mut held: Vec<Action> = report
-            .rights
+            .accesses
             .iter()
-            .filter(|r| r.revocable)
-            .map(|r| r.action.clone())
+            .filter(|a| a.revocable)
+            .filter_map(|a| match &a.grantable {
+                Grantable::ServiceRight(r) => Some(r.action.clone()),
+                _ => None,
+            })
             .collect();
         held.sort();
         held.dedup();
@@ -374,5 +372,35 @@ mod tests {
             RightsInput::parse(&args(Some("4503:2"), &["Fly"]), RightsKind::Grant).unwrap_err();
         assert_eq!(crate::exit_code(&err), 2);
         assert!(format!("{err:#}").contains("Fly"));
+    }
+
+    /// The reason an identifier was refused is printed once, not twice.
+    #[test]
+    fn an_invalid_number_gives_its_reason_once() {
+        let mut a = args(Some("4503:2"), &["Read"]);
+        a.person = "26899299345".into();
+        let err = RightsInput::parse(&a, RightsKind::Grant).unwrap_err();
+        let text = format!("{err:#}");
+        assert_eq!(text.matches("check digit").count(), 1, "{text}");
+        assert!(text.starts_with("invalid fødselsnummer: "), "{text}");
+    }
+
+    #[test]
+    fn show_filters_select_service_and_actions() {
+        let input =
+            RightsInput::parse(&args(Some("4503:2"), &["Write"]), RightsKind::Show).unwrap();
+        let right = |code: &str, action: Action| {
+            Grantable::ServiceRight(
+                ServiceRight::new(
+                    ServiceCode::parse(code).unwrap(),
+                    ServiceEditionCode::new(2).unwrap(),
+                    action,
+                )
+                .unwrap(),
+            )
+        };
+        assert!(input.selects(&right("4503", Action::Write)));
+        assert!(!input.selects(&right("4503", Action::Read)));
+        assert!(!input.selects(&right("4864", Action::Write)));
     }
 }

@@ -12,8 +12,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use serde::Deserialize;
-
 use crate::cli::{EnvName, SettingsArgs};
 
 /// Reads one environment variable.
@@ -32,8 +30,11 @@ pub(crate) const DEFAULT_P12_PASSWORD_ENV: &str = "MASKINPORTEN_P12_PASSWORD";
 /// The default scope: the Altinn 2 end-user API.
 pub(crate) const DEFAULT_SCOPE: &str = "altinn:enduser";
 
-/// One configurable setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// One configurable setting. Everything about it (flag, environment variable, profile key,
+/// built-in defaults, whether it is a secret or a path, its help text) is declared once, in
+/// [`SETTINGS`]; the flags, the profile file's keys, the messages and the resolution are all
+/// derived from that table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Setting {
     MaskinportenUrl,
     ClientId,
@@ -50,186 +51,285 @@ pub(crate) enum Setting {
     EnterpriseUser,
 }
 
-/// Where a setting may be given.
-struct Spec {
-    /// A human name for messages.
-    name: &'static str,
-    /// The flag, if the setting has one (secrets do not).
-    flag: Option<&'static str>,
-    /// The environment variable, if any.
-    env: Option<&'static str>,
-    /// The key in a profile table.
-    toml: &'static str,
+/// Built-in values: one for every environment, or one per environment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Defaults {
+    pub(crate) all: Option<&'static str>,
+    pub(crate) test: Option<&'static str>,
+    pub(crate) prod: Option<&'static str>,
+    pub(crate) local: Option<&'static str>,
 }
 
+const NO_DEFAULT: Defaults = Defaults {
+    all: None,
+    test: None,
+    prod: None,
+    local: None,
+};
+
+/// Everything about one setting.
+#[derive(Debug)]
+pub(crate) struct SettingDef {
+    pub(crate) setting: Setting,
+    /// A human name for messages.
+    pub(crate) name: &'static str,
+    /// The long flag without dashes; secrets have none (a flag ends up in shell history and
+    /// in the process list).
+    pub(crate) flag: Option<&'static str>,
+    /// The flag's value name in help.
+    pub(crate) value_name: &'static str,
+    /// The flag's help text.
+    pub(crate) help: &'static str,
+    /// The help section.
+    pub(crate) heading: &'static str,
+    /// The environment variable, if any.
+    pub(crate) env: Option<&'static str>,
+    /// The key in a profile table.
+    pub(crate) key: &'static str,
+    /// Never printed, never accepted as a flag.
+    pub(crate) secret: bool,
+    /// A file path (relative paths in a profile are relative to the file).
+    pub(crate) path: bool,
+    /// Built-in values.
+    pub(crate) defaults: Defaults,
+}
+
+/// Where the mock's demo world lives for `--env local`: its public test credentials are only
+/// valid against the mock.
+mod local {
+    pub(super) use tilgang_mock::demo::{API_KEY, CLIENT_ID, ENTERPRISE_USER, KID};
+}
+
+/// The table of every setting, in the order of the README's table and of `--help`.
+pub(crate) const SETTINGS: &[SettingDef] = &[
+    SettingDef {
+        setting: Setting::MaskinportenUrl,
+        name: "Maskinporten URL",
+        flag: Some("maskinporten-url"),
+        value_name: "URL",
+        help: "Maskinporten issuer URL; the well-known document is read from it",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_URL"),
+        key: "maskinporten_url",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            all: None,
+            test: Some("https://test.maskinporten.no/"),
+            prod: Some("https://maskinporten.no/"),
+            local: Some(LOCAL_ISSUER),
+        },
+    },
+    SettingDef {
+        setting: Setting::ClientId,
+        name: "client id",
+        flag: Some("client-id"),
+        value_name: "ID",
+        help: "Maskinporten client id",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_CLIENT_ID"),
+        key: "client_id",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            local: Some(local::CLIENT_ID),
+            ..NO_DEFAULT
+        },
+    },
+    SettingDef {
+        setting: Setting::Key,
+        name: "key file",
+        flag: Some("key"),
+        value_name: "FILE",
+        help: "Private key file, PEM (PKCS#1 or PKCS#8) or JWK",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_KEY"),
+        key: "key",
+        secret: false,
+        path: true,
+        defaults: NO_DEFAULT,
+    },
+    SettingDef {
+        setting: Setting::Kid,
+        name: "key id",
+        flag: Some("kid"),
+        value_name: "KID",
+        help: "Key id of a key registered with Maskinporten",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_KID"),
+        key: "kid",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            local: Some(local::KID),
+            ..NO_DEFAULT
+        },
+    },
+    SettingDef {
+        setting: Setting::Cert,
+        name: "certificate chain",
+        flag: Some("cert"),
+        value_name: "FILE",
+        help: "PEM certificate chain, sent as x5c (enterprise certificate)",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_CERT"),
+        key: "cert",
+        secret: false,
+        path: true,
+        defaults: NO_DEFAULT,
+    },
+    SettingDef {
+        setting: Setting::P12,
+        name: "PKCS#12 file",
+        flag: Some("p12"),
+        value_name: "FILE",
+        help: "PKCS#12 file with key and certificate chain",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_P12"),
+        key: "p12",
+        secret: false,
+        path: true,
+        defaults: NO_DEFAULT,
+    },
+    SettingDef {
+        setting: Setting::P12PasswordEnv,
+        name: "PKCS#12 password variable",
+        flag: Some("p12-password-env"),
+        value_name: "VAR",
+        help: "Name of the environment variable that holds the PKCS#12 password",
+        heading: "Maskinporten",
+        env: None,
+        key: "p12_password_env",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            all: Some(DEFAULT_P12_PASSWORD_ENV),
+            ..NO_DEFAULT
+        },
+    },
+    SettingDef {
+        setting: Setting::Scope,
+        name: "scope",
+        flag: Some("scope"),
+        value_name: "SCOPES",
+        help: "Scopes, space-separated",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_SCOPE"),
+        key: "scope",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            all: Some(DEFAULT_SCOPE),
+            ..NO_DEFAULT
+        },
+    },
+    SettingDef {
+        setting: Setting::Resource,
+        name: "resource",
+        flag: Some("resource"),
+        value_name: "URI",
+        help: "Audience restriction: the API the token is for",
+        heading: "Maskinporten",
+        env: Some("MASKINPORTEN_RESOURCE"),
+        key: "resource",
+        secret: false,
+        path: false,
+        defaults: NO_DEFAULT,
+    },
+    SettingDef {
+        setting: Setting::PlatformUrl,
+        name: "Altinn platform URL",
+        flag: Some("platform-url"),
+        value_name: "URL",
+        help: "Altinn platform URL, for the token exchange",
+        heading: "Altinn",
+        env: Some("ALTINN_PLATFORM_URL"),
+        key: "platform_url",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            all: None,
+            test: Some("https://platform.tt02.altinn.no"),
+            prod: Some("https://platform.altinn.no"),
+            local: Some(LOCAL_PLATFORM),
+        },
+    },
+    SettingDef {
+        setting: Setting::ApiUrl,
+        name: "Altinn API URL",
+        flag: Some("api-url"),
+        value_name: "URL",
+        help: "Altinn 2 REST root; paths /api/... are below it",
+        heading: "Altinn",
+        env: Some("ALTINN_API_URL"),
+        key: "api_url",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            all: None,
+            test: Some("https://tt02.altinn.no"),
+            prod: Some("https://www.altinn.no"),
+            local: Some(LOCAL_API),
+        },
+    },
+    SettingDef {
+        setting: Setting::ApiKey,
+        name: "Altinn API key",
+        flag: None,
+        value_name: "KEY",
+        help: "Altinn 2 API key",
+        heading: "Altinn",
+        env: Some("ALTINN_API_KEY"),
+        key: "api_key",
+        secret: true,
+        path: false,
+        defaults: Defaults {
+            local: Some(local::API_KEY),
+            ..NO_DEFAULT
+        },
+    },
+    SettingDef {
+        setting: Setting::EnterpriseUser,
+        name: "enterprise user",
+        flag: Some("enterprise-user"),
+        value_name: "NAME",
+        help: "Enterprise user name; the password is read from ALTINN_ENTERPRISE_PASSWORD",
+        heading: "Altinn",
+        env: Some("ALTINN_ENTERPRISE_USER"),
+        key: "enterprise_user",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            local: Some(local::ENTERPRISE_USER),
+            ..NO_DEFAULT
+        },
+    },
+];
+
+/// The profile key that picks the built-in environment (not a setting of its own: it decides
+/// which defaults apply).
+pub(crate) const ENV_KEY: &str = "env";
+
 impl Setting {
-    const ALL: [Setting; 13] = [
-        Setting::MaskinportenUrl,
-        Setting::ClientId,
-        Setting::Key,
-        Setting::Kid,
-        Setting::Cert,
-        Setting::P12,
-        Setting::P12PasswordEnv,
-        Setting::Scope,
-        Setting::Resource,
-        Setting::PlatformUrl,
-        Setting::ApiUrl,
-        Setting::ApiKey,
-        Setting::EnterpriseUser,
-    ];
-
-    fn spec(self) -> Spec {
-        let s = |name, flag, env, toml| Spec {
-            name,
-            flag,
-            env,
-            toml,
-        };
-        match self {
-            Setting::MaskinportenUrl => s(
-                "Maskinporten URL",
-                Some("--maskinporten-url"),
-                Some("MASKINPORTEN_URL"),
-                "maskinporten_url",
-            ),
-            Setting::ClientId => s(
-                "client id",
-                Some("--client-id"),
-                Some("MASKINPORTEN_CLIENT_ID"),
-                "client_id",
-            ),
-            Setting::Key => s("key file", Some("--key"), Some("MASKINPORTEN_KEY"), "key"),
-            Setting::Kid => s("key id", Some("--kid"), Some("MASKINPORTEN_KID"), "kid"),
-            Setting::Cert => s(
-                "certificate chain",
-                Some("--cert"),
-                Some("MASKINPORTEN_CERT"),
-                "cert",
-            ),
-            Setting::P12 => s(
-                "PKCS#12 file",
-                Some("--p12"),
-                Some("MASKINPORTEN_P12"),
-                "p12",
-            ),
-            Setting::P12PasswordEnv => s(
-                "PKCS#12 password variable",
-                Some("--p12-password-env"),
-                None,
-                "p12_password_env",
-            ),
-            Setting::Scope => s(
-                "scope",
-                Some("--scope"),
-                Some("MASKINPORTEN_SCOPE"),
-                "scope",
-            ),
-            Setting::Resource => s(
-                "resource",
-                Some("--resource"),
-                Some("MASKINPORTEN_RESOURCE"),
-                "resource",
-            ),
-            Setting::PlatformUrl => s(
-                "Altinn platform URL",
-                Some("--platform-url"),
-                Some("ALTINN_PLATFORM_URL"),
-                "platform_url",
-            ),
-            Setting::ApiUrl => s(
-                "Altinn API URL",
-                Some("--api-url"),
-                Some("ALTINN_API_URL"),
-                "api_url",
-            ),
-            Setting::ApiKey => s("Altinn API key", None, Some("ALTINN_API_KEY"), "api_key"),
-            Setting::EnterpriseUser => s(
-                "enterprise user",
-                Some("--enterprise-user"),
-                Some("ALTINN_ENTERPRISE_USER"),
-                "enterprise_user",
-            ),
-        }
-    }
-
-    /// Whether the value is a secret: never printed, never accepted as a flag.
-    pub(crate) fn is_secret(self) -> bool {
-        matches!(self, Setting::ApiKey)
-    }
-
-    /// Whether the value is a file path (relative paths in a profile are relative to the file).
-    fn is_path(self) -> bool {
-        matches!(self, Setting::Key | Setting::Cert | Setting::P12)
-    }
-
-    fn in_flags(self, flags: &SettingsArgs) -> Option<&str> {
-        match self {
-            Setting::MaskinportenUrl => flags.maskinporten_url.as_deref(),
-            Setting::ClientId => flags.client_id.as_deref(),
-            Setting::Key => flags.key.as_deref(),
-            Setting::Kid => flags.kid.as_deref(),
-            Setting::Cert => flags.cert.as_deref(),
-            Setting::P12 => flags.p12.as_deref(),
-            Setting::P12PasswordEnv => flags.p12_password_env.as_deref(),
-            Setting::Scope => flags.scope.as_deref(),
-            Setting::Resource => flags.resource.as_deref(),
-            Setting::PlatformUrl => flags.platform_url.as_deref(),
-            Setting::ApiUrl => flags.api_url.as_deref(),
-            Setting::EnterpriseUser => flags.enterprise_user.as_deref(),
-            Setting::ApiKey => None,
-        }
-    }
-
-    fn in_profile(self, p: &ProfileFile) -> Option<&str> {
-        match self {
-            Setting::MaskinportenUrl => p.maskinporten_url.as_deref(),
-            Setting::ClientId => p.client_id.as_deref(),
-            Setting::Key => p.key.as_deref(),
-            Setting::Kid => p.kid.as_deref(),
-            Setting::Cert => p.cert.as_deref(),
-            Setting::P12 => p.p12.as_deref(),
-            Setting::P12PasswordEnv => p.p12_password_env.as_deref(),
-            Setting::Scope => p.scope.as_deref(),
-            Setting::Resource => p.resource.as_deref(),
-            Setting::PlatformUrl => p.platform_url.as_deref(),
-            Setting::ApiUrl => p.api_url.as_deref(),
-            Setting::ApiKey => p.api_key.as_deref(),
-            Setting::EnterpriseUser => p.enterprise_user.as_deref(),
-        }
+    /// Everything about this setting.
+    pub(crate) fn def(self) -> &'static SettingDef {
+        // The table is small and ordered like the enum; a test keeps it that way.
+        &SETTINGS[self as usize]
     }
 
     /// The built-in default in `env`, if there is one.
     pub(crate) fn builtin(self, env: EnvName) -> Option<&'static str> {
-        match (self, env) {
-            (Setting::Scope, _) => Some(DEFAULT_SCOPE),
-            (Setting::P12PasswordEnv, _) => Some(DEFAULT_P12_PASSWORD_ENV),
-            (Setting::MaskinportenUrl, EnvName::Test) => Some("https://test.maskinporten.no/"),
-            (Setting::MaskinportenUrl, EnvName::Prod) => Some("https://maskinporten.no/"),
-            (Setting::PlatformUrl, EnvName::Test) => Some("https://platform.tt02.altinn.no"),
-            (Setting::PlatformUrl, EnvName::Prod) => Some("https://platform.altinn.no"),
-            (Setting::ApiUrl, EnvName::Test) => Some("https://tt02.altinn.no"),
-            (Setting::ApiUrl, EnvName::Prod) => Some("https://www.altinn.no"),
-            (setting, EnvName::Local) => local_default(setting),
-            _ => None,
-        }
+        let d = self.def().defaults;
+        d.all.or(match env {
+            EnvName::Test => d.test,
+            EnvName::Prod => d.prod,
+            EnvName::Local => d.local,
+        })
     }
-}
 
-/// Defaults for `--env local`: the mock server binary on its default address, with the demo
-/// world's public test credentials (they are only valid against the mock). The demo key itself
-/// is built in too (see `wiring`), so `altinn --env local token` needs no other setting.
-fn local_default(setting: Setting) -> Option<&'static str> {
-    use tilgang_mock::demo;
-    match setting {
-        Setting::MaskinportenUrl => Some(LOCAL_ISSUER),
-        Setting::PlatformUrl => Some(LOCAL_PLATFORM),
-        Setting::ApiUrl => Some(LOCAL_API),
-        Setting::ClientId => Some(demo::CLIENT_ID),
-        Setting::Kid => Some(demo::KID),
-        Setting::ApiKey => Some(demo::API_KEY),
-        Setting::EnterpriseUser => Some(demo::ENTERPRISE_USER),
-        _ => None,
+    /// The setting whose profile key is `key`.
+    fn by_key(key: &str) -> Option<Setting> {
+        SETTINGS.iter().find(|d| d.key == key).map(|d| d.setting)
     }
 }
 
@@ -243,15 +343,15 @@ pub(crate) const LOCAL_API: &str = "http://127.0.0.1:8080";
 
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.spec().name)
+        f.write_str(self.def().name)
     }
 }
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
-    /// A command-line flag.
-    Flag(&'static str),
+    /// A setting's command-line flag.
+    Flag(Setting),
     /// An environment variable.
     Env(String),
     /// A key in a profile of a configuration file.
@@ -270,7 +370,7 @@ pub(crate) enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Flag(flag) => write!(f, "flag {flag}"),
+            Source::Flag(setting) => write!(f, "flag --{}", setting.def().flag.unwrap_or_default()),
             Source::Env(var) => write!(f, "environment variable {var}"),
             Source::Profile { file, profile, key } => write!(
                 f,
@@ -360,24 +460,47 @@ pub(crate) enum ConfigError {
     Other(String),
 }
 
-/// One table of the configuration file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One table of the configuration file: the built-in environment and the settings' values,
+/// by key. Unknown keys are refused when the file is read.
+#[derive(Debug, Default)]
 pub(crate) struct ProfileFile {
     env: Option<String>,
-    maskinporten_url: Option<String>,
-    client_id: Option<String>,
-    key: Option<String>,
-    kid: Option<String>,
-    cert: Option<String>,
-    p12: Option<String>,
-    p12_password_env: Option<String>,
-    scope: Option<String>,
-    resource: Option<String>,
-    platform_url: Option<String>,
-    api_url: Option<String>,
-    api_key: Option<String>,
-    enterprise_user: Option<String>,
+    values: BTreeMap<Setting, String>,
+}
+
+impl ProfileFile {
+    /// Reads one table, refusing keys that name no setting and values that are not strings.
+    fn from_table(
+        path: &Path,
+        profile: &str,
+        table: &toml::Table,
+    ) -> Result<ProfileFile, ConfigError> {
+        let mut file = ProfileFile::default();
+        for (key, value) in table {
+            let text = value.as_str().ok_or_else(|| ConfigError::Malformed {
+                path: path.to_owned(),
+                message: format!("key `{key}` in profile [{profile}] must be a string"),
+            })?;
+            if key == ENV_KEY {
+                file.env = Some(text.to_owned());
+                continue;
+            }
+            let setting = Setting::by_key(key).ok_or_else(|| {
+                let known: Vec<&str> = std::iter::once(ENV_KEY)
+                    .chain(SETTINGS.iter().map(|d| d.key))
+                    .collect();
+                ConfigError::Malformed {
+                    path: path.to_owned(),
+                    message: format!(
+                        "unknown key `{key}` in profile [{profile}]; known keys: {}",
+                        known.join(", ")
+                    ),
+                }
+            })?;
+            file.values.insert(setting, text.to_owned());
+        }
+        Ok(file)
+    }
 }
 
 /// What happened with the configuration file, for messages.
@@ -479,17 +602,17 @@ impl Config {
         };
 
         let mut values = BTreeMap::new();
-        for setting in Setting::ALL {
-            let spec = setting.spec();
-            let secret = setting.is_secret();
-            let found = if let Some(v) = setting.in_flags(inputs.flags) {
-                Some((v.to_owned(), Source::Flag(spec.flag.unwrap_or_default())))
+        for spec in SETTINGS {
+            let setting = spec.setting;
+            let secret = spec.secret;
+            let found = if let Some(v) = inputs.flags.get(setting) {
+                Some((v.to_owned(), Source::Flag(setting)))
             } else if let Some(v) = spec.env.and_then(|var| env_var(inputs.env, var)) {
                 Some((v, Source::Env(spec.env.unwrap_or_default().into())))
             } else if let (Some(v), ProfileState::Loaded { path, profile }) =
-                (setting.in_profile(&profile_file), &profile)
+                (profile_file.values.get(&setting), &profile)
             {
-                let value = if setting.is_path() {
+                let value = if spec.path {
                     relative_to(path, v)
                 } else {
                     v.to_owned()
@@ -499,7 +622,7 @@ impl Config {
                     Source::Profile {
                         file: path.clone(),
                         profile: profile.clone(),
-                        key: spec.toml,
+                        key: spec.key,
                     },
                 ))
             } else {
@@ -544,10 +667,10 @@ impl Config {
 
     /// The error for a missing setting.
     pub(crate) fn missing(&self, setting: Setting) -> ConfigError {
-        let spec = setting.spec();
+        let spec = setting.def();
         let mut places = Vec::new();
         if let Some(flag) = spec.flag {
-            places.push(format!("flag {flag}"));
+            places.push(format!("flag --{flag}"));
         }
         if let Some(var) = spec.env {
             places.push(format!("environment variable {var}"));
@@ -555,22 +678,22 @@ impl Config {
         places.push(match &self.profile {
             ProfileState::Loaded { path, profile } => format!(
                 "key `{}` in profile [{profile}] of {}",
-                spec.toml,
+                spec.key,
                 path.display()
             ),
             ProfileState::NoTable { path, profile } => format!(
                 "key `{}` in profile [{profile}] of {} (no such profile)",
-                spec.toml,
+                spec.key,
                 path.display()
             ),
             ProfileState::NoFile { path: Some(path) } => format!(
                 "key `{}` in a profile of {} (no such file)",
-                spec.toml,
+                spec.key,
                 path.display()
             ),
             ProfileState::NoFile { path: None } => format!(
                 "key `{}` in a profile of --config FILE (no platform config directory)",
-                spec.toml
+                spec.key
             ),
         });
         places.push(format!(
@@ -590,7 +713,7 @@ impl Config {
             .map(|v| v.source.clone())
             .unwrap_or(Source::Builtin(self.env));
         ConfigError::Invalid {
-            name: setting.spec().name.into(),
+            name: setting.def().name.into(),
             origin: source,
             message: message.to_string(),
         }
@@ -686,13 +809,16 @@ fn load_profile(inputs: &Inputs<'_>) -> Result<(ProfileFile, ProfileState), Conf
         }
     };
 
-    let mut profiles: BTreeMap<String, ProfileFile> =
+    let mut profiles: BTreeMap<String, toml::Table> =
         toml::from_str(&text).map_err(|e| ConfigError::Malformed {
             path: path.clone(),
             message: e.to_string().trim_end().to_owned(),
         })?;
     match profiles.remove(&profile) {
-        Some(found) => Ok((found, ProfileState::Loaded { path, profile })),
+        Some(table) => Ok((
+            ProfileFile::from_table(&path, &profile, &table)?,
+            ProfileState::Loaded { path, profile },
+        )),
         None => {
             if let Some(origin) = profile_origin {
                 let available = profiles.keys().cloned().collect::<Vec<_>>();
@@ -780,12 +906,12 @@ client_id = "prod-client"
             .env("MASKINPORTEN_CLIENT_ID", "from-env")
             .env("MASKINPORTEN_SCOPE", "altinn:env")
             .file(PROFILE);
-        fx.flags.client_id = Some("from-flag".into());
+        fx.flags.set(Setting::ClientId, "from-flag");
         let config = fx.resolve().unwrap();
 
         let client = config.require(Setting::ClientId).unwrap();
         assert_eq!(client.value, "from-flag");
-        assert_eq!(client.source, Source::Flag("--client-id"));
+        assert_eq!(client.source, Source::Flag(Setting::ClientId));
 
         let scope = config.require(Setting::Scope).unwrap();
         assert_eq!(scope.value, "altinn:env");
@@ -922,7 +1048,7 @@ client_id = "prod-client"
         let fx = Fixture::new().env("MASKINPORTEN_CLIENT_ID", "");
         assert!(fx.resolve().unwrap().get(Setting::ClientId).is_none());
         let mut fx = Fixture::new();
-        fx.flags.client_id = Some(" ".into());
+        fx.flags.set(Setting::ClientId, " ");
         let err = fx.resolve().unwrap_err().to_string();
         assert!(err.contains("client id"), "{err}");
         assert!(err.contains("flag --client-id"), "{err}");
@@ -935,6 +1061,28 @@ client_id = "prod-client"
         let printed = format!("{config:?}");
         assert!(!printed.contains("very-secret-key"), "{printed}");
         assert!(printed.contains("[redacted]"), "{printed}");
+    }
+
+    /// The table is indexed by the enum: every setting sits at its own position, has a unique
+    /// key and flag, and a secret never has a flag.
+    #[test]
+    fn the_settings_table_is_consistent() {
+        let mut keys = std::collections::BTreeSet::new();
+        let mut flags = std::collections::BTreeSet::new();
+        for (i, def) in SETTINGS.iter().enumerate() {
+            assert_eq!(def.setting as usize, i, "{} is out of place", def.name);
+            assert!(keys.insert(def.key), "duplicate key {}", def.key);
+            assert_ne!(def.key, ENV_KEY);
+            if let Some(flag) = def.flag {
+                assert!(flags.insert(flag), "duplicate flag {flag}");
+                assert_eq!(flag.replace('-', "_"), def.key, "flag and key differ");
+            }
+            assert!(
+                !(def.secret && def.flag.is_some()),
+                "{} is a secret",
+                def.name
+            );
+        }
     }
 
     #[test]

@@ -1,19 +1,26 @@
 //! `altinn demo`: the six steps against the mock server, in-process, with no configuration.
 //!
-//! The mock server starts on a free port with its default world, and the CLI wires the same
-//! adapters it uses for real environments, pointed at the mock and given the demo world's
-//! public test credentials. Each step prints its result and the command that does the same
-//! step on its own.
+//! The mock server starts on a free port with its default world, and the CLI builds the same
+//! stack it uses for real environments (through `tilgang::Stack`), pointed at the mock and
+//! given the demo world's public test credentials. Each step prints its result and the command
+//! that does the same step on its own.
 
-use tilgang_domain::{Action, Fnr, PartyRef, ScopeSet};
+use tilgang::{
+    AltinnSettings, Backend, MaskinportenSettings, Settings, Stack,
+    domain::{
+        Action, Fnr, PartyRef, ScopeSet,
+        secret::{ApiKey, EnterpriseUserCredentials, Password},
+    },
+    maskinporten::Environment,
+    ports::TokenRequest,
+};
 use tilgang_mock::{MockServer, demo};
-use tilgang_ports::TokenRequest;
 
 use crate::{
     cli::OutputFormat,
     commands::{self, RightsInput},
     output::{self, DemoOutput, DemoStep, Render},
-    wiring::{self, AltinnSettings, KeyMaterial, MaskinportenSettings},
+    wiring,
 };
 
 /// Runs the demo and prints every step.
@@ -26,25 +33,31 @@ pub(crate) async fn run(format: OutputFormat) -> anyhow::Result<()> {
 /// The six steps against a running mock server with the demo world.
 pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput> {
     let scopes = ScopeSet::parse("altinn:enduser")?;
-    let mp = MaskinportenSettings {
-        issuer: mock.issuer().to_string(),
-        client_id: demo::CLIENT_ID.to_owned(),
-        key: KeyMaterial::Pem(demo::CLIENT_KEY_PKCS8_PEM.to_owned()),
-        kid: Some(demo::KID.to_owned()),
-        cert: None,
-        request: TokenRequest::scopes(scopes),
-    };
-    let altinn = AltinnSettings {
-        platform_url: mock.platform_url().to_string(),
-        api_url: mock.api_url().to_string(),
-        api_key: Some(tilgang_domain::secret::ApiKey::new(demo::API_KEY)),
-        enterprise_user: Some(tilgang_domain::secret::EnterpriseUserCredentials {
-            user_name: demo::ENTERPRISE_USER.to_owned(),
-            password: tilgang_domain::secret::Password::new(demo::ENTERPRISE_PASSWORD),
+    let settings = Settings {
+        maskinporten: MaskinportenSettings::new(
+            Environment::Custom {
+                issuer: mock.issuer(),
+            },
+            demo::CLIENT_ID,
+            wiring::demo_key(demo::KID)?,
+            TokenRequest::scopes(scopes),
+        ),
+        altinn: Some(AltinnSettings {
+            platform_url: mock.platform_url().parse()?,
+            enterprise_user: Some(EnterpriseUserCredentials {
+                user_name: demo::ENTERPRISE_USER.to_owned(),
+                password: Password::new(demo::ENTERPRISE_PASSWORD),
+            }),
+            retry: None,
+            backend: Some(Backend::Altinn2 {
+                api_url: mock.api_url().parse()?,
+                api_key: ApiKey::new(demo::API_KEY),
+                retry: None,
+            }),
         }),
     };
-    let wired = wiring::wire(mp, Some(altinn))?;
-    let access = commands::access_manager(&wired)?;
+    let stack = Stack::build(settings)?;
+    let access = stack.access()?;
 
     let fnr = Fnr::parse(demo::PERSON_FNR)?;
     let masked = fnr.masked();
@@ -52,7 +65,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
     let person_args = format!("--person {masked} --last-name {}", demo::PERSON_LAST_NAME);
     let input = RightsInput {
         org: PartyRef::My,
-        holder: tilgang_access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?,
+        holder: tilgang::access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?,
         service: Some(commands::parse_service(&service)?),
         actions: vec![Action::Read, Action::Write],
     };
@@ -64,7 +77,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
     };
 
     let mut steps = Vec::new();
-    let token = commands::token(wired.tokens.as_ref(), &wired.request, false).await?;
+    let token = commands::token(stack.tokens().as_ref(), stack.request(), false).await?;
     steps.push(step(
         1,
         "Maskinporten access token",
@@ -73,7 +86,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
     )?);
 
     let exchange = commands::exchange(
-        commands::altinn_tokens(&wired)?,
+        stack.altinn_tokens()?.as_ref(),
         Some(demo::ENTERPRISE_USER.to_owned()),
         false,
     )
@@ -85,8 +98,8 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
         &exchange,
     )?);
 
-    let query = tilgang_access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?;
-    let reportee = commands::reportee(commands::reportees(&wired)?, &query).await?;
+    let query = tilgang::access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?;
+    let reportee = commands::reportee(access, &PartyRef::My, &query).await?;
     steps.push(step(
         3,
         "Look up the person as a reportee",
@@ -98,7 +111,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
     )?);
 
     let show_cmd = format!("altinn rights show --org my {person_args} --service {service}");
-    let report = commands::show(&access, &show_input).await?;
+    let report = commands::show(access, &show_input).await?;
     steps.push(step(
         4,
         "Show the rights the person holds from the organisation",
@@ -106,7 +119,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
         &report,
     )?);
 
-    let grant = commands::grant(&access, &input).await?;
+    let grant = commands::grant(access, &input).await?;
     steps.push(step(
         5,
         "Grant Read and Write on the demo service",
@@ -115,10 +128,10 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
         ),
         &grant,
     )?);
-    let report = commands::show(&access, &show_input).await?;
+    let report = commands::show(access, &show_input).await?;
     steps.push(step(4, "Show again after the grant", &show_cmd, &report)?);
 
-    let revoke = commands::revoke(&access, &input).await?;
+    let revoke = commands::revoke(access, &input).await?;
     steps.push(step(
         6,
         "Revoke them again",
@@ -127,7 +140,7 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
         ),
         &revoke,
     )?);
-    let report = commands::show(&access, &show_input).await?;
+    let report = commands::show(access, &show_input).await?;
     steps.push(step(4, "Show again after the revoke", &show_cmd, &report)?);
 
     Ok(DemoOutput {

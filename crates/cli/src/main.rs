@@ -9,13 +9,14 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod hints;
 mod output;
 mod wiring;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use tilgang_ports::ErrorKind;
+use tilgang::ports::ErrorKind;
 
 use crate::cli::{Cli, OutputFormat};
 
@@ -67,17 +68,19 @@ fn init_tracing(verbose: bool) {
 pub(crate) fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if cause.downcast_ref::<config::ConfigError>().is_some()
-            || cause.downcast_ref::<tilgang_domain::IdError>().is_some()
+            || cause.downcast_ref::<tilgang::domain::IdError>().is_some()
+            || cause.downcast_ref::<tilgang::BuildError>().is_some()
+            || cause.downcast_ref::<tilgang::NotConfigured>().is_some()
         {
             return 2;
         }
-        if let Some(e) = cause.downcast_ref::<tilgang_access::AccessError>() {
+        if let Some(e) = cause.downcast_ref::<tilgang::access::AccessError>() {
             return kind_code(e.kind());
         }
-        if let Some(e) = cause.downcast_ref::<tilgang_ports::AltinnError>() {
+        if let Some(e) = cause.downcast_ref::<tilgang::ports::AltinnError>() {
             return kind_code(e.kind());
         }
-        if let Some(e) = cause.downcast_ref::<tilgang_ports::TokenError>() {
+        if let Some(e) = cause.downcast_ref::<tilgang::ports::TokenError>() {
             return kind_code(e.kind());
         }
         if let Some(e) = cause.downcast_ref::<wiring::WiringError>() {
@@ -97,12 +100,24 @@ fn kind_code(kind: ErrorKind) -> u8 {
 }
 
 fn report(format: OutputFormat, err: &anyhow::Error, code: u8) {
-    // `{:#}` prints the causes on one line, joined by ": ".
-    let message = format!("{err:#}");
+    // The causes go on one line, joined by ": " (as `{:#}` prints them); a hint, which rides
+    // on the error as its outermost context, goes on a line of its own.
+    let hint = err.downcast_ref::<hints::Hint>().map(ToString::to_string);
+    let skip = usize::from(hint.is_some());
+    let message = err
+        .chain()
+        .skip(skip)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
     eprintln!("error: {message}");
+    if let Some(hint) = &hint {
+        eprintln!("hint: {hint}");
+    }
     if format == OutputFormat::Json {
         let doc = output::ErrorOutput {
             error: message,
+            hint,
             exit_code: code,
         };
         if let Ok(text) = serde_json::to_string_pretty(&doc) {
@@ -113,7 +128,7 @@ fn report(format: OutputFormat, err: &anyhow::Error, code: u8) {
 
 #[cfg(test)]
 mod tests {
-    use tilgang_ports::{AltinnError, Rejection, TokenError};
+    use tilgang::ports::{AltinnError, Rejection, TokenError};
 
     use super::*;
 
@@ -124,7 +139,9 @@ mod tests {
             status,
             reason: "x".into(),
             body: String::new(),
-            code: None,
+            codes: vec![],
+            validation: vec![],
+            advice: String::new(),
             retry_after: None,
         })
     }

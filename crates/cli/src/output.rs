@@ -10,10 +10,10 @@ use std::{
 };
 
 use serde::Serialize;
-use tilgang_access::{
-    AccessReport, GrantOutcome, GrantStatus, HeldRight, RevokeOutcome, RevokeStatus, Subject,
+use tilgang::{
+    access::{AccessReport, GrantOutcome, GrantStatus, RevokeOutcome, RevokeStatus},
+    domain::{Grantable, HeldAccess, HeldVia, Party},
 };
-use tilgang_domain::Reportee;
 
 use crate::cli::OutputFormat;
 
@@ -178,76 +178,99 @@ impl Render for ExchangeOutput {
     }
 }
 
-/// Step 3's result. The fødselsnummer is masked by the domain type already.
+/// Step 3's result: a party, its number masked by the domain type already.
 #[derive(Debug, Serialize)]
-pub(crate) struct ReporteeOutput {
-    pub(crate) reportee_id: String,
-    pub(crate) name: Option<String>,
-    #[serde(rename = "type")]
-    pub(crate) reportee_type: Option<String>,
-    pub(crate) ssn: Option<String>,
-    pub(crate) organization_number: Option<String>,
-    pub(crate) party_uuid: Option<String>,
-}
+#[serde(transparent)]
+pub(crate) struct PartyOutput(pub(crate) Party);
 
-impl From<&Reportee> for ReporteeOutput {
-    fn from(r: &Reportee) -> Self {
-        ReporteeOutput {
-            reportee_id: r.reportee_id.to_string(),
-            name: r.name.clone(),
-            reportee_type: r.reportee_type.as_ref().map(ToString::to_string),
-            ssn: r.social_security_number.as_ref().map(ToString::to_string),
-            organization_number: r.organization_number.clone(),
-            party_uuid: r.party_uuid.map(|u| u.to_string()),
-        }
-    }
-}
-
-impl Render for ReporteeOutput {
+impl Render for PartyOutput {
     fn text(&self) -> String {
+        let p = &self.0;
         let mut s = String::new();
-        let _ = writeln!(s, "Reportee {}", self.reportee_id);
-        let _ = writeln!(s, "  name:        {}", opt(self.name.as_deref()));
-        let _ = writeln!(s, "  type:        {}", opt(self.reportee_type.as_deref()));
-        if let Some(ssn) = &self.ssn {
-            let _ = writeln!(s, "  ssn:         {ssn}");
+        let _ = writeln!(s, "{} {}", p.kind, p.describe());
+        let _ = writeln!(s, "  name:         {}", opt(p.name.as_deref()));
+        if let Some(ssn) = &p.ssn {
+            let _ = writeln!(s, "  ssn:          {ssn}");
         }
-        if let Some(org) = &self.organization_number {
-            let _ = writeln!(s, "  org number:  {org}");
+        if let Some(org) = &p.organization_number {
+            let _ = writeln!(s, "  org number:   {org}");
         }
-        if let Some(uuid) = &self.party_uuid {
-            let _ = writeln!(s, "  party uuid:  {uuid}");
+        if let Some(uuid) = &p.party_uuid {
+            let _ = writeln!(s, "  party uuid:   {uuid}");
+        }
+        if let Some(id) = &p.party_id {
+            let _ = writeln!(s, "  party id:     {id}");
+        }
+        if let Some(id) = &p.reportee_id {
+            let _ = writeln!(s, "  reportee id:  {id}");
         }
         s
     }
 }
 
-fn subject(s: &Subject) -> String {
-    let mut out = s.name.clone().unwrap_or_else(|| "(no name)".into());
-    if let Some(ssn) = &s.ssn {
+/// A party in one line: name, masked number or organisation number, and its best id.
+fn party_line(p: &Party) -> String {
+    let mut out = p.name.clone().unwrap_or_else(|| "(no name)".into());
+    if let Some(ssn) = &p.ssn {
         let _ = write!(out, " ({ssn})");
     }
-    if let Some(org) = &s.organization_number {
+    if let Some(org) = &p.organization_number {
         let _ = write!(out, " (org {org})");
     }
-    let _ = write!(out, ", reportee {}", s.reportee_id);
+    if let Some(id) = p.reference() {
+        let _ = write!(out, ", party {id}");
+    }
     out
 }
 
-fn rights_table(rights: &[HeldRight]) -> Table {
-    let mut table = Table::new(&["RIGHT ID", "SERVICE", "ACTION", "SOURCE", "REVOCABLE"]);
-    for r in rights {
-        let service = match (&r.service_code, r.service_edition) {
-            (Some(code), Some(ed)) => format!("{code}:{ed}"),
-            (Some(code), None) => code.to_string(),
-            _ => opt(r.right_type.as_ref()),
+/// The kind and the thing itself, as two table cells: `service 4864:1` and `Read`.
+fn grantable_cells(g: &Grantable) -> (String, String, String) {
+    match g {
+        Grantable::ServiceRight(r) => (
+            "service".into(),
+            format!("{}:{}", r.service_code, r.service_edition),
+            r.action.to_string(),
+        ),
+        Grantable::ResourceRight(r) => (
+            "resource".into(),
+            r.resource.to_string(),
+            r.action.as_str().to_ascii_lowercase(),
+        ),
+        Grantable::Package { package } => ("package".into(), package.to_string(), "-".into()),
+        Grantable::Role { role } => ("role".into(), role.upper(), "-".into()),
+        Grantable::Other {
+            what,
+            reference,
+            action,
+        } => (what.clone(), reference.clone(), opt(action.as_ref())),
+        other => ("other".into(), other.to_string(), "-".into()),
+    }
+}
+
+fn held_via(via: &[HeldVia]) -> String {
+    if via.is_empty() {
+        return "-".into();
+    }
+    via.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn accesses_table(accesses: &[HeldAccess]) -> Table {
+    let mut table = Table::new(&["KIND", "WHAT", "ACTION", "HELD", "REVOCABLE"]);
+    for a in accesses {
+        let (kind, what, action) = grantable_cells(&a.grantable);
+        let what = match &a.name {
+            Some(name) => format!("{what} ({name})"),
+            None => what,
         };
         table.row(vec![
-            opt(r.right_id),
-            service,
-            r.action.to_string(),
-            opt(r.source.as_ref()),
-            if r.revocable { "yes" } else { "no" }.into(),
+            kind,
+            what,
+            action,
+            held_via(&a.held_via),
+            if a.revocable { "yes" } else { "no" }.into(),
         ]);
     }
     table
@@ -256,27 +279,23 @@ fn rights_table(rights: &[HeldRight]) -> Table {
 impl Render for AccessReport {
     fn text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "Rights of {} from {}", subject(&self.holder), self.org);
-        if self.rights.is_empty() {
-            let _ = writeln!(s, "  (no rights)");
+        let _ = writeln!(
+            s,
+            "Accesses of {} from {}",
+            party_line(&self.holder),
+            self.org
+        );
+        if self.accesses.is_empty() {
+            let _ = writeln!(s, "  (none)");
         } else {
-            let _ = write!(s, "{}", rights_table(&self.rights));
-        }
-        if !self.roles.is_empty() {
-            let mut roles = Table::new(&["ROLE ID", "CODE", "DEFINITION", "NAME"]);
-            for r in &self.roles {
-                roles.row(vec![
-                    opt(r.role_id),
-                    opt(r.code.as_deref()),
-                    opt(r.role_definition_id),
-                    opt(r.name.as_deref()),
-                ]);
-            }
-            let _ = writeln!(s, "Roles:");
-            let _ = write!(s, "{roles}");
+            let _ = write!(s, "{}", accesses_table(&self.accesses));
         }
         s
     }
+}
+
+fn changed(changed: bool) -> &'static str {
+    if changed { "changed" } else { "nothing to do" }
 }
 
 impl Render for GrantOutcome {
@@ -285,29 +304,24 @@ impl Render for GrantOutcome {
         let _ = writeln!(
             s,
             "Grant to {} from {}: {}",
-            subject(&self.holder),
+            party_line(&self.holder),
             self.org,
-            if self.changed {
-                "changed"
-            } else {
-                "nothing to do"
-            }
+            changed(self.changed)
         );
-        let mut table = Table::new(&["SERVICE", "ACTION", "RESULT"]);
-        for r in &self.rights {
-            let result = match &r.status {
+        if let Some(change) = self.right_holder {
+            let _ = writeln!(s, "  right holder: {change:?}");
+        }
+        let mut table = Table::new(&["KIND", "WHAT", "ACTION", "RESULT"]);
+        for line in &self.accesses {
+            let result = match &line.status {
                 GrantStatus::Added => "added".to_owned(),
-                GrantStatus::AlreadyHeld { source } => match source {
-                    Some(src) => format!("already held ({src})"),
-                    None => "already held".to_owned(),
-                },
+                GrantStatus::AlreadyHeld { held_via: via } => {
+                    format!("already held ({})", held_via(via))
+                }
                 _ => "unknown".to_owned(),
             };
-            table.row(vec![
-                format!("{}:{}", r.right.service_code, r.right.service_edition),
-                r.right.action.to_string(),
-                result,
-            ]);
+            let (kind, what, action) = grantable_cells(&line.grantable);
+            table.row(vec![kind, what, action, result]);
         }
         let _ = write!(s, "{table}");
         let _ = writeln!(s, "  requests sent: {}", self.requests_sent);
@@ -318,39 +332,31 @@ impl Render for GrantOutcome {
 impl Render for RevokeOutcome {
     fn text(&self) -> String {
         let mut s = String::new();
+        let who = self
+            .holder
+            .as_ref()
+            .map(party_line)
+            .unwrap_or_else(|| "a party who is not a right holder".into());
         let _ = writeln!(
             s,
-            "Revoke from {} at {}: {}",
-            subject(&self.holder),
+            "Revoke from {who} at {}: {}",
             self.org,
-            if self.changed {
-                "changed"
-            } else {
-                "nothing to do"
-            }
+            changed(self.changed)
         );
-        let mut table = Table::new(&["SERVICE", "ACTION", "RESULT"]);
-        for r in &self.rights {
-            let result = match &r.status {
-                RevokeStatus::Removed {
-                    right_ids,
-                    still_held_via_role,
-                } => {
-                    let ids: Vec<String> = right_ids.iter().map(ToString::to_string).collect();
-                    let mut text = format!("removed (right id {})", ids.join(", "));
-                    if *still_held_via_role {
-                        text.push_str("; still held through a role");
-                    }
-                    text
+        let mut table = Table::new(&["KIND", "WHAT", "ACTION", "RESULT"]);
+        for line in &self.accesses {
+            let result = match &line.status {
+                RevokeStatus::Removed { still_held_via } if still_held_via.is_empty() => {
+                    "removed".to_owned()
+                }
+                RevokeStatus::Removed { still_held_via } => {
+                    format!("removed; still held {}", held_via(still_held_via))
                 }
                 RevokeStatus::NotHeld => "not held".to_owned(),
                 _ => "unknown".to_owned(),
             };
-            table.row(vec![
-                format!("{}:{}", r.right.service_code, r.right.service_edition),
-                r.right.action.to_string(),
-                result,
-            ]);
+            let (kind, what, action) = grantable_cells(&line.grantable);
+            table.row(vec![kind, what, action, result]);
         }
         let _ = write!(s, "{table}");
         s
@@ -412,23 +418,28 @@ impl Render for DemoOutput {
 pub(crate) struct ErrorOutput {
     /// The error and its causes, outermost first, joined.
     pub(crate) error: String,
+    /// What to do next, when the program knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<String>,
     /// The exit code.
     pub(crate) exit_code: u8,
 }
 
 #[cfg(test)]
 mod tests {
-    use tilgang_domain::{Action, MaskedSsn, ReporteeId, RightId, RightSourceType};
+    use tilgang::domain::{
+        Action, MaskedSsn, PartyKind, ReporteeId, RevokeHandle, ServiceCode, ServiceEditionCode,
+        ServiceRight,
+    };
 
     use super::*;
 
-    fn holder() -> Subject {
-        Subject {
-            reportee_id: ReporteeId::parse("r50001234").unwrap(),
-            name: Some("HEIS TESTESEN".into()),
-            ssn: Some(MaskedSsn::new("26899299344")),
-            organization_number: None,
-        }
+    fn holder() -> Party {
+        let mut p = Party::new(PartyKind::Person);
+        p.name = Some("HEIS TESTESEN".into());
+        p.ssn = Some(MaskedSsn::new("26899299344"));
+        p.reportee_id = Some(ReporteeId::parse("r50001234").unwrap());
+        p
     }
 
     #[test]
@@ -447,23 +458,31 @@ mod tests {
         let report = AccessReport {
             org: "my".into(),
             holder: holder(),
-            rights: vec![HeldRight {
-                right_id: Some(RightId(42)),
-                right_type: None,
-                service_code: Some("4503".parse().unwrap()),
-                service_edition: Some("2".parse().unwrap()),
-                action: Action::Read,
-                source: Some(RightSourceType::DirectlyDelegatedRights),
+            accesses: vec![HeldAccess {
+                grantable: Grantable::ServiceRight(
+                    ServiceRight::new(
+                        ServiceCode::parse("4503").unwrap(),
+                        ServiceEditionCode::new(2).unwrap(),
+                        Action::Read,
+                    )
+                    .unwrap(),
+                ),
+                name: None,
+                held_via: vec![HeldVia::Direct],
                 revocable: true,
+                handle: Some(RevokeHandle::new("right:42")),
             }],
-            roles: vec![],
         };
         let text = report.text();
         assert!(text.contains("4503:2"), "{text}");
         assert!(text.contains("268992*****"), "{text}");
+        assert!(text.contains("directly"), "{text}");
         let json = serde_json::to_string(&report).unwrap();
         assert!(!json.contains("26899299344"), "{json}");
-        assert!(json.contains("\"right_id\":42"), "{json}");
+        assert!(json.contains("\"service_code\":\"4503\""), "{json}");
+        assert!(json.contains("\"reportee_id\":\"r50001234\""), "{json}");
+        // The handle is the adapter's business, never output.
+        assert!(!json.contains("right:42"), "{json}");
     }
 
     #[test]

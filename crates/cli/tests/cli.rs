@@ -160,11 +160,11 @@ fn args<'a>(parts: &[&[&'a str]]) -> Vec<&'a str> {
 }
 
 fn rights_on(report: &Value, code: &str) -> Vec<String> {
-    let mut actions: Vec<String> = report["rights"]
+    let mut actions: Vec<String> = report["accesses"]
         .as_array()
-        .expect("rights is a list")
+        .expect("accesses is a list")
         .iter()
-        .filter(|r| r["service_code"] == code)
+        .filter(|r| r["kind"] == "service_right" && r["service_code"] == code)
         .map(|r| r["action"].as_str().unwrap().to_owned())
         .collect();
     actions.sort();
@@ -324,8 +324,9 @@ async fn text_output_is_a_table() {
     .expect(0);
     let show = env.run(&args(&[&["rights", "show"], &p]));
     show.expect(0).assert_no_leaks();
-    assert!(show.stdout.contains("RIGHT ID"), "{}", show.stdout);
+    assert!(show.stdout.contains("REVOCABLE"), "{}", show.stdout);
     assert!(show.stdout.contains("4864:1"), "{}", show.stdout);
+    assert!(show.stdout.contains("directly"), "{}", show.stdout);
     assert!(show.stdout.contains("268992*****"), "{}", show.stdout);
 }
 

@@ -1,15 +1,18 @@
-//! References to parties, shaped for both Altinn generations.
+//! Parties, shaped for both Altinn generations.
 //!
-//! Altinn 2 addresses a party as `my`, an organisation number or a reportee id (`r…`).
-//! Altinn 3 addresses every party by a UUID (see `shared/spec/altinn3.md` §7). [`PartyRef`]
-//! carries all of these, so the ports stay the same when the Altinn 3 adapter arrives; an
-//! adapter refuses the forms its API cannot express with a clear error.
+//! - [`PartyRef`]: how a request addresses a party. Altinn 2 uses `my`, an organisation
+//!   number or a reportee id (`r…`); Altinn 3 a party UUID; both still carry the legacy
+//!   numeric party id. An adapter refuses the forms its API cannot express with a clear
+//!   error, before sending anything.
+//! - [`PartyQuery`]: how a person or organisation is looked up: fødselsnummer and last name
+//!   (both must match), or organisation number (and name, for Altinn 2).
+//! - [`Party`]: what a backend found: the kind, the name and every id the server gave.
 
 use std::{fmt, str::FromStr};
 
-use uuid::Uuid;
+use serde::Serialize;
 
-use crate::id::{Fnr, IdError, OrgNumber, ReporteeId};
+use crate::id::{Fnr, IdError, MaskedSsn, OrgNumber, PartyId, PartyUuid, ReporteeId};
 
 /// Who a delegation operation is about: `{who}` (the party giving rights) or `{receiverId}`
 /// (the right holder).
@@ -23,11 +26,13 @@ pub enum PartyRef {
     /// An Altinn 2 reportee id.
     Reportee(ReporteeId),
     /// An Altinn 3 party UUID.
-    PartyUuid(Uuid),
+    PartyUuid(PartyUuid),
+    /// A legacy numeric party id.
+    PartyId(PartyId),
 }
 
 impl PartyRef {
-    /// Parses `my`, a nine-digit organisation number, an `r…` reportee id or a UUID.
+    /// Parses `my`, a nine-digit organisation number, an `r…` reportee id or a party UUID.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("my") {
@@ -36,21 +41,25 @@ impl PartyRef {
         if s.starts_with(['r', 'R']) {
             return ReporteeId::parse(s).map(PartyRef::Reportee);
         }
-        if s.len() == 36
-            && let Ok(uuid) = Uuid::parse_str(s)
+        // A UUID has at least 32 characters, so it can never be mistaken for an organisation
+        // number; any spelling is accepted (hyphenated, simple, braced, any case).
+        if s.len() >= 32
+            && let Ok(uuid) = PartyUuid::parse(s)
         {
             return Ok(PartyRef::PartyUuid(uuid));
         }
         OrgNumber::parse(s).map(PartyRef::Organisation)
     }
 
-    /// The path segment an Altinn 2 URL uses for this party.
+    /// The text form: `my`, the organisation number, `r…`, the UUID (lower-case, hyphenated)
+    /// or the party id.
     pub fn path_segment(&self) -> String {
         match self {
             PartyRef::My => "my".to_owned(),
             PartyRef::Organisation(org) => org.as_str().to_owned(),
             PartyRef::Reportee(id) => id.as_str().to_owned(),
             PartyRef::PartyUuid(uuid) => uuid.to_string(),
+            PartyRef::PartyId(id) => id.to_string(),
         }
     }
 }
@@ -125,11 +134,14 @@ impl FromStr for Name {
     }
 }
 
-/// What to convert into a reportee: a person (fødselsnummer and last name, both must match)
-/// or an organisation (number and name).
+/// How a person or organisation is looked up: a person by fødselsnummer and last name (both
+/// must match), an organisation by number and name (Altinn 2 checks the name; Altinn 3 needs
+/// only the number).
+///
+/// Deliberately exhaustive: a new way of looking parties up must be handled by every adapter,
+/// and the compiler should say where.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ReporteeQuery {
+pub enum PartyQuery {
     /// A person.
     Person {
         /// The person's fødselsnummer.
@@ -144,6 +156,131 @@ pub enum ReporteeQuery {
         /// The organisation's name.
         name: Name,
     },
+}
+
+impl PartyQuery {
+    /// A person query from checked parts.
+    pub fn person(fnr: Fnr, last_name: Name) -> Self {
+        PartyQuery::Person { fnr, last_name }
+    }
+
+    /// An organisation query from checked parts.
+    pub fn organisation(org: OrgNumber, name: Name) -> Self {
+        PartyQuery::Organisation { org, name }
+    }
+
+    /// The kind of party asked for.
+    pub fn kind(&self) -> PartyKind {
+        match self {
+            PartyQuery::Person { .. } => PartyKind::Person,
+            PartyQuery::Organisation { .. } => PartyKind::Organisation,
+        }
+    }
+}
+
+/// Prints the query with the fødselsnummer masked: `person 268992*****` or
+/// `organisation 310000000`.
+impl fmt::Display for PartyQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartyQuery::Person { fnr, .. } => write!(f, "person {fnr}"),
+            PartyQuery::Organisation { org, .. } => write!(f, "organisation {org}"),
+        }
+    }
+}
+
+crate::text_enum! {
+    /// What kind of party a party is.
+    PartyKind {
+        /// A person.
+        Person = "Person",
+        /// An organisation (a legal entity or a subunit).
+        Organisation = "Organisation" | "Organization" | "Organisasjon" | "Enterprise" | "Business",
+        /// A system user: a vendor system acting for an organisation.
+        SystemUser = "SystemUser" | "Systembruker",
+    }
+}
+
+/// A party as a backend found it: its kind, its name and every id the server gave.
+///
+/// A person's number only ever appears masked. The query that found the party is kept (not
+/// serialised), because a backend may need the number and last name again: Altinn 2 names the
+/// receiver of a delegation that way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Party {
+    /// The kind of party.
+    pub kind: PartyKind,
+    /// The name on record.
+    pub name: Option<String>,
+    /// A person's fødselsnummer, masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssn: Option<MaskedSsn>,
+    /// An organisation's number, as the server printed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_number: Option<String>,
+    /// The Altinn 3 party UUID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_uuid: Option<PartyUuid>,
+    /// The legacy numeric party id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<PartyId>,
+    /// The Altinn 2 reportee id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reportee_id: Option<ReporteeId>,
+    /// The query that found this party, if it was found by one.
+    #[serde(skip)]
+    pub query: Option<PartyQuery>,
+}
+
+impl Party {
+    /// A party of `kind` with no name and no ids yet.
+    pub fn new(kind: PartyKind) -> Self {
+        Party {
+            kind,
+            name: None,
+            ssn: None,
+            organization_number: None,
+            party_uuid: None,
+            party_id: None,
+            reportee_id: None,
+            query: None,
+        }
+    }
+
+    /// The best reference for addressing this party in a request: the UUID, else the reportee
+    /// id, else the party id, else the organisation number.
+    pub fn reference(&self) -> Option<PartyRef> {
+        if let Some(uuid) = self.party_uuid {
+            return Some(PartyRef::PartyUuid(uuid));
+        }
+        if let Some(id) = &self.reportee_id {
+            return Some(PartyRef::Reportee(id.clone()));
+        }
+        if let Some(id) = self.party_id {
+            return Some(PartyRef::PartyId(id));
+        }
+        self.organization_number
+            .as_deref()
+            .and_then(|o| OrgNumber::parse(o).ok())
+            .map(PartyRef::Organisation)
+    }
+
+    /// A short description for messages: the name, or the masked number or organisation
+    /// number, or the best id.
+    pub fn describe(&self) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        if let Some(ssn) = &self.ssn {
+            return ssn.to_string();
+        }
+        if let Some(org) = &self.organization_number {
+            return org.clone();
+        }
+        self.reference()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "an unnamed party".to_owned())
+    }
 }
 
 #[cfg(test)]

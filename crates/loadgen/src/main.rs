@@ -1,7 +1,7 @@
 //! `tilgang-loadgen`: an end-to-end load driver for the library API against the mock server.
 //!
-//! It embeds what a service embeds (`MaskinportenClient` → `AltinnExchange` → `Altinn2Client` →
-//! `AccessManager`) and runs N person flows with a fixed concurrency against a running
+//! It embeds what a service embeds (the `tilgang` facade's `Stack`: `MaskinportenClient` →
+//! `AltinnExchange` → `Altinn2Client` → `AccessManager`) and runs N person flows with a fixed concurrency against a running
 //! `tilgang-mock` binary. One flow is: reportee conversion, show, grant two rights (4864:1 Read
 //! and Write), show, revoke. Every flow uses its own synthetic person, so the mock's world must
 //! contain them: `tilgang-loadgen fixtures` writes the demo world plus those persons, for
@@ -30,17 +30,17 @@ use std::{
 
 use anyhow::{Context as _, bail, ensure};
 use serde_json::{Value, json};
-use tilgang_access::{AccessManager, GrantStatus, RevokeStatus, ServiceRight, person_query};
-use tilgang_altinn2::{Altinn2Client, Altinn2Config};
-use tilgang_domain::{
-    Fnr, PartyRef, ReporteeQuery, ScopeSet,
-    secret::{ApiKey, EnterpriseUserCredentials, Password},
-};
-use tilgang_maskinporten::{
-    AltinnExchange, ClientKey, Environment, MaskinportenClient, PrivateKey,
+use tilgang::{
+    AltinnSettings, Backend, MaskinportenSettings, Settings, Stack,
+    access::{AccessManager, GrantStatus, RevokeStatus, person_query, service_right},
+    domain::{
+        Fnr, Grantable, PartyQuery, PartyRef, ScopeSet,
+        secret::{ApiKey, EnterpriseUserCredentials, Password},
+    },
+    maskinporten::{ClientKey, Environment, PrivateKey},
+    ports::TokenRequest,
 };
 use tilgang_mock::{World, demo, world::Person};
-use tilgang_ports::{AccessTokenSource, AltinnTokenSource, ReporteeLookup, TokenRequest};
 
 const HELP: &str = "\
 usage:
@@ -118,10 +118,11 @@ fn persons(count: usize) -> Vec<Person> {
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         let day = 1 + (i % 28) as u8;
-        let month = 81 + (i / 28 % 12) as u8;
+        let month = 1 + (i / 28 % 12) as u8;
         let year = (i / (28 * 12) % 90) as u8;
         let ssn = (0..1000u16)
-            .find_map(|individual| synthetic(day, month, year, (individual + 500) % 1000))
+            .find_map(|individual| Fnr::synthetic(day, month, year, (individual + 500) % 1000))
+            .map(|fnr| fnr.expose().to_owned())
             .expect("some individual number gives valid check digits");
         out.push(Person {
             ssn,
@@ -131,28 +132,6 @@ fn persons(count: usize) -> Vec<Person> {
         });
     }
     out
-}
-
-fn synthetic(day: u8, month: u8, year: u8, individual: u16) -> Option<String> {
-    let prefix = [
-        day / 10,
-        day % 10,
-        month / 10,
-        month % 10,
-        year / 10,
-        year % 10,
-        (individual / 100) as u8,
-        (individual / 10 % 10) as u8,
-        (individual % 10) as u8,
-    ];
-    let [k1, k2] = Fnr::check_digits(prefix)?;
-    let text: String = prefix
-        .iter()
-        .chain(&[k1, k2])
-        .map(|d| char::from(b'0' + d))
-        .collect();
-    // Only numbers the domain accepts, so the flows cannot fail on input checks.
-    Fnr::parse(&text).ok().map(|_| text)
 }
 
 fn fixtures(args: &[String]) -> anyhow::Result<()> {
@@ -181,40 +160,41 @@ fn fixtures(args: &[String]) -> anyhow::Result<()> {
 // =============================================================================================
 // The run.
 
-/// The adapters, wired as a service embeds them.
+/// The use cases, built the way a service builds them: through the facade.
 struct Wired {
     access: AccessManager,
-    reportees: Arc<dyn ReporteeLookup>,
 }
 
 fn wire(base: &str) -> anyhow::Result<Wired> {
     let base_url: url::Url = base.parse().context("--url is not a URL")?;
     let key = PrivateKey::from_pem(demo::CLIENT_KEY_PKCS8_PEM.as_bytes(), "the demo key")?;
     let key = ClientKey::registered(key, demo::KID)?;
-    let client = MaskinportenClient::builder(
-        Environment::Custom {
-            issuer: format!("{}/", base.trim_end_matches('/')),
-        },
-        demo::CLIENT_ID,
-        key,
-    )
-    .build()?;
-    let request = TokenRequest::scopes(ScopeSet::parse("altinn:enduser")?);
-    let tokens: Arc<dyn AccessTokenSource> = Arc::new(client);
-    let exchange = AltinnExchange::builder(tokens, request, base_url.clone())
-        .enterprise_user(EnterpriseUserCredentials {
-            user_name: demo::ENTERPRISE_USER.to_owned(),
-            password: Password::new(demo::ENTERPRISE_PASSWORD),
-        })
-        .build()?;
-    let exchange: Arc<dyn AltinnTokenSource> = Arc::new(exchange);
-    let altinn = Arc::new(Altinn2Client::new(
-        Altinn2Config::new(base_url, ApiKey::new(demo::API_KEY)),
-        exchange,
-    )?);
+    let settings = Settings {
+        maskinporten: MaskinportenSettings::new(
+            Environment::Custom {
+                issuer: format!("{}/", base.trim_end_matches('/')),
+            },
+            demo::CLIENT_ID,
+            key,
+            TokenRequest::scopes(ScopeSet::parse("altinn:enduser")?),
+        ),
+        altinn: Some(AltinnSettings {
+            platform_url: base_url.clone(),
+            enterprise_user: Some(EnterpriseUserCredentials {
+                user_name: demo::ENTERPRISE_USER.to_owned(),
+                password: Password::new(demo::ENTERPRISE_PASSWORD),
+            }),
+            retry: None,
+            backend: Some(Backend::Altinn2 {
+                api_url: base_url,
+                api_key: ApiKey::new(demo::API_KEY),
+                retry: None,
+            }),
+        }),
+    };
+    let stack = Stack::build(settings)?;
     Ok(Wired {
-        access: AccessManager::new(altinn.clone(), altinn.clone()),
-        reportees: altinn,
+        access: stack.access()?.clone(),
     })
 }
 
@@ -225,18 +205,21 @@ const OPERATIONS: [&str; 5] = ["reportee", "show", "grant", "show_after_grant", 
 async fn flow(
     wired: &Wired,
     org: &PartyRef,
-    query: &ReporteeQuery,
-    rights: &[ServiceRight],
+    query: &PartyQuery,
+    rights: &[Grantable],
 ) -> anyhow::Result<[Duration; 5]> {
     let mut times = [Duration::ZERO; 5];
     let t = Instant::now();
-    wired.reportees.reportee(query).await.context("reportee")?;
+    wired.access.resolve(org, query).await.context("reportee")?;
     times[0] = t.elapsed();
 
     let t = Instant::now();
     let before = wired.access.show(org, query).await.context("show")?;
     times[1] = t.elapsed();
-    ensure!(before.rights.is_empty(), "the person already holds rights");
+    ensure!(
+        before.accesses.is_empty(),
+        "the person already holds rights"
+    );
 
     let t = Instant::now();
     let granted = wired
@@ -247,7 +230,7 @@ async fn flow(
     times[2] = t.elapsed();
     ensure!(
         granted
-            .rights
+            .accesses
             .iter()
             .all(|r| matches!(r.status, GrantStatus::Added)),
         "grant did not add both rights"
@@ -257,9 +240,9 @@ async fn flow(
     let after = wired.access.show(org, query).await.context("show")?;
     times[3] = t.elapsed();
     ensure!(
-        after.rights.len() == 2,
+        after.accesses.len() == 2,
         "show after grant: {} rights",
-        after.rights.len()
+        after.accesses.len()
     );
 
     let t = Instant::now();
@@ -271,7 +254,7 @@ async fn flow(
     times[4] = t.elapsed();
     ensure!(
         revoked
-            .rights
+            .accesses
             .iter()
             .all(|r| matches!(r.status, RevokeStatus::Removed { .. })),
         "revoke did not remove both rights"
@@ -349,19 +332,19 @@ async fn drive(base: &str, flows: usize, concurrency: usize) -> anyhow::Result<V
     let wired = Arc::new(wire(base)?);
     let org = PartyRef::parse(demo::ORG)?;
     let rights = vec![
-        ServiceRight::parse(
+        service_right(
             demo::SERVICE_CODE,
             &demo::SERVICE_EDITION.to_string(),
             "Read",
         )?,
-        ServiceRight::parse(
+        service_right(
             demo::SERVICE_CODE,
             &demo::SERVICE_EDITION.to_string(),
             "Write",
         )?,
     ];
     // The warm-up person is the one after the measured ones (the fixtures have flows + 1).
-    let queries: Vec<ReporteeQuery> = persons(flows + 1)
+    let queries: Vec<PartyQuery> = persons(flows + 1)
         .iter()
         .map(|p| person_query(&p.ssn, &p.last_name))
         .collect::<Result<_, _>>()?;

@@ -407,6 +407,40 @@ impl ClientKey {
         Self::registered(jwk.key, kid)
     }
 
+    /// A key file in whichever format it is in, with how grants should name it: the unit a
+    /// configuration file or command line describes.
+    ///
+    /// The file's format is detected from its content: a JSON object is a private JWK, anything
+    /// else PEM (PKCS#1 or PKCS#8). With `cert`, a PEM certificate chain (leaf first), grants
+    /// carry `x5c`; otherwise with `kid` they carry that key id; a JWK without either is named
+    /// by its own `kid`. A PEM key with neither is refused, saying what to add.
+    pub fn from_file(
+        path: impl AsRef<Path>,
+        kid: Option<&str>,
+        cert: Option<&Path>,
+    ) -> Result<Self, KeyError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = read_file(path)?;
+        let is_jwk = text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if is_jwk && cert.is_none() && kid.is_none() {
+            return Self::from_jwk_file(path);
+        }
+        let key = if is_jwk {
+            PrivateKey::from_jwk(&text, &origin)?
+        } else {
+            PrivateKey::from_pem(&text, &origin)?
+        };
+        match (cert, kid) {
+            (Some(cert), _) => Self::certificate(CertificateChain::from_pem_file(cert)?, key),
+            (None, Some(kid)) => Self::registered(key, kid),
+            (None, None) => Err(format_err(
+                &origin,
+                "a PEM key needs the key id it is registered under, or the certificate chain it belongs to",
+            )),
+        }
+    }
+
     /// A PEM private key file as a registered key named `kid`.
     pub fn from_pem_file(path: impl AsRef<Path>, kid: impl Into<String>) -> Result<Self, KeyError> {
         Self::registered(PrivateKey::from_pem_file(path)?, kid)

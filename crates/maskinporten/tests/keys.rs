@@ -50,6 +50,42 @@ fn every_format_and_algorithm_signs_a_verifiable_grant() {
     }
 }
 
+/// `ClientKey::from_file` tells JWK from PEM by content, whatever the file is called, and names
+/// the key the way the settings say.
+#[test]
+fn from_file_detects_the_format_and_follows_kid_and_cert() {
+    let jwk = ClientKey::from_file(fixture("client.jwk.json"), None, None).unwrap();
+    assert_eq!(jwk.key_id(), "kid:demo-key-1");
+    let renamed = ClientKey::from_file(fixture("client.jwk.json"), Some("other"), None).unwrap();
+    assert_eq!(renamed.key_id(), "kid:other");
+    for pem in ["client.pkcs8.pem", "client.pkcs1.pem"] {
+        let key = ClientKey::from_file(fixture(pem), Some(KID), None).unwrap();
+        assert_eq!(key.key_id(), "kid:demo-key-1");
+        assert_eq!(
+            key.key().public_key_pkcs1_der(),
+            jwk.key().public_key_pkcs1_der()
+        );
+    }
+    let chain = ClientKey::from_file(
+        fixture("enterprise.pkcs8.pem"),
+        None,
+        Some(&fixture("enterprise.chain.pem")),
+    )
+    .unwrap();
+    assert_eq!(chain.key_id(), chain_key().key_id());
+    assert!(matches!(chain.reference(), KeyReference::X5c(_)));
+
+    let err = ClientKey::from_file(fixture("client.pkcs8.pem"), None, None).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("client.pkcs8.pem") && text.contains("key id"),
+        "{text}"
+    );
+    assert!(!text.contains("BEGIN"), "{text}");
+    let err = ClientKey::from_file(fixture("no-such-file.pem"), Some(KID), None).unwrap_err();
+    assert!(matches!(err, KeyError::Read { .. }), "{err:?}");
+}
+
 #[test]
 fn the_three_registered_formats_are_the_same_key() {
     let a = jwk_key();

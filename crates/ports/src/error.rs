@@ -1,8 +1,8 @@
 //! The errors ports return. They keep what the server said and tell the caller what to do.
 
-use std::time::Duration;
+use std::{fmt, time::Duration};
 
-use tilgang_domain::hal::DecodeError;
+use tilgang_domain::Grantable;
 
 /// Whether a failed request may have reached the server. This decides whether a retry is safe:
 /// a `NotSent` request can always be repeated; a `MaybeSent` POST may already have taken effect.
@@ -12,6 +12,53 @@ pub enum Delivery {
     NotSent,
     /// The request may have been sent (timeout, connection reset, no complete response).
     MaybeSent,
+}
+
+/// Reads as part of a sentence: "the request was never sent".
+impl fmt::Display for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Delivery::NotSent => "the request was never sent",
+            Delivery::MaybeSent => "the request may have been sent",
+        })
+    }
+}
+
+/// A response body did not decode. Carries the JSON path that failed and what was wrong, never
+/// the body itself (it may hold personal data).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid JSON at `{path}`: {message}")]
+pub struct DecodeError {
+    /// The path of the value that failed, e.g. `_embedded.rights[3].ServiceEditionCode`.
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// One validation error of a problem response (Altinn 3 `validationErrors[]`): its code and
+/// the paths it concerns, e.g. `AM.VLD-00034` at `/PersonIdentifier` and `/LastName`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationIssue {
+    /// The code, e.g. `AM.VLD-00026`.
+    pub code: String,
+    /// The paths, e.g. `QUERY/packageId`.
+    pub paths: Vec<String>,
+    /// The detail text, if any.
+    pub detail: Option<String>,
+}
+
+/// A grantable this backend cannot grant or revoke. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{platform} cannot {operation} {} ({grantable}); {hint}", .grantable.kind_name())]
+pub struct Unsupported {
+    /// The platform that refused, e.g. `Altinn 3`.
+    pub platform: &'static str,
+    /// Giving or taking away.
+    pub operation: crate::Operation,
+    /// What was asked for.
+    pub grantable: Grantable,
+    /// What to do instead (which platform takes it).
+    pub hint: &'static str,
 }
 
 /// A coarse classification of errors, for exit codes and retry decisions.
@@ -96,7 +143,7 @@ pub enum TokenError {
         attempts: u32,
     },
     /// The network failed.
-    #[error("could not reach the token server ({delivery:?}): {message}")]
+    #[error("could not reach the token server ({delivery}): {message}")]
     Transport {
         /// Whether the request may have been sent.
         delivery: Delivery,
@@ -158,10 +205,23 @@ pub struct Rejection {
     pub reason: String,
     /// The body, if any (truncated by the adapter to a sane length).
     pub body: String,
-    /// A code from the body, e.g. an Altinn 3 `AM-00022` or an Altinn 2 `ErrorCode`.
-    pub code: Option<String>,
+    /// Every code the server gave, most specific last: e.g. `STD-00000` then the
+    /// `AM.VLD-00034` of its validation errors, or an Altinn 3 `AM-00022`.
+    pub codes: Vec<String>,
+    /// The validation errors, with their paths.
+    pub validation: Vec<ValidationIssue>,
+    /// What the adapter knows this refusal means and what to do about it, in terms of the
+    /// request (never of a program's settings); empty when it knows nothing beyond the status.
+    pub advice: String,
     /// `Retry-After`, if the server sent one.
     pub retry_after: Option<Duration>,
+}
+
+impl Rejection {
+    /// Whether the server gave `code` (at top level or in a validation error).
+    pub fn has_code(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c == code)
+    }
 }
 
 /// Failures of Altinn API calls.
@@ -169,16 +229,17 @@ pub struct Rejection {
 #[non_exhaustive]
 pub enum AltinnError {
     /// The API refused the request.
-    #[error("Altinn refused {} {}: HTTP {} {}{}{}",
+    #[error("Altinn refused {} {}: HTTP {} {}{}{}{}",
         .0.method, .0.path, .0.status, .0.reason,
+        codes_of(.0),
         if .0.body.is_empty() { String::new() } else { format!(" — {}", .0.body) },
-        hint_for(.0))]
+        advice_for(.0))]
     Rejected(Rejection),
     /// Getting a token failed.
     #[error(transparent)]
     Token(#[from] TokenError),
     /// The network failed.
-    #[error("could not reach Altinn ({delivery:?}) for {method} {path}: {message}")]
+    #[error("could not reach Altinn for {method} {path} ({delivery}): {message}")]
     Transport {
         /// Whether the request may have been sent.
         delivery: Delivery,
@@ -190,34 +251,69 @@ pub enum AltinnError {
         message: String,
     },
     /// A response did not decode.
-    #[error("Altinn answered {path} with a body that does not decode: {source}")]
+    #[error("Altinn answered {path} with a body that does not decode: {error}")]
     Decode {
         /// The request path.
         path: String,
         /// The decode error, naming the JSON path.
-        source: DecodeError,
+        error: DecodeError,
     },
     /// The input is invalid for this operation; nothing was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// The operation cannot be expressed by this adapter (e.g. an Altinn 3 party UUID sent to
-    /// the Altinn 2 API); nothing was sent.
-    #[error("not supported by this Altinn API: {0}")]
-    Unsupported(String),
+    /// The operation cannot be expressed by this backend (an Altinn 3 package sent to Altinn 2,
+    /// an Altinn 2 service right sent to Altinn 3); nothing was sent.
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    /// A party addressed in a form this backend cannot use (e.g. an Altinn 3 party UUID sent
+    /// to the Altinn 2 API); nothing was sent.
+    #[error("{platform} cannot address a party as {form}; {hint}")]
+    UnsupportedParty {
+        /// The platform.
+        platform: &'static str,
+        /// The form, e.g. `a party UUID`.
+        form: &'static str,
+        /// What to use instead.
+        hint: &'static str,
+    },
+    /// A right holder cannot be removed without `cascade` while they still hold something
+    /// directly. Nothing was removed.
+    #[error(
+        "the right holder still holds {} directly; revoke it first, or remove them with cascade",
+        .holding.join(", ")
+    )]
+    StillHolds {
+        /// What they still hold, as printable text.
+        holding: Vec<String>,
+        /// The server's refusal, when the server refused (Altinn 3 `AM.VLD-00010`).
+        rejection: Option<Rejection>,
+    },
 }
 
-fn hint_for(r: &Rejection) -> &'static str {
-    match r.status {
-        400 if r.reason.contains("ApiKey") => " (set ALTINN_API_KEY)",
-        401 => " (the Altinn token was refused: check scopes, or it expired)",
-        403 => {
-            " (the caller lacks the Tilgangsstyrer/Hovedadministrator role or the API key lacks access)"
-        }
-        404 => " (check the identifiers)",
-        429 => " (rate limited: wait and retry)",
-        s if s >= 500 => " (Altinn failed: retry later)",
-        _ => "",
+fn codes_of(r: &Rejection) -> String {
+    if r.codes.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", r.codes.join(", "))
     }
+}
+
+/// The adapter's advice, else what the status alone says to do.
+fn advice_for(r: &Rejection) -> String {
+    if !r.advice.is_empty() {
+        return format!(" ({})", r.advice);
+    }
+    let generic = match r.status {
+        401 => "the Altinn token was refused: check the scopes, or it expired",
+        403 => {
+            "the caller may not do this for that party: it needs an access-manager role or package there, and the client the scopes for it"
+        }
+        404 => "check the identifiers",
+        429 => "rate limited: wait and retry",
+        s if s >= 500 => "Altinn failed: retry later",
+        _ => return String::new(),
+    };
+    format!(" ({generic})")
 }
 
 impl AltinnError {
@@ -236,7 +332,10 @@ impl AltinnError {
             AltinnError::Token(t) => t.kind(),
             AltinnError::Transport { .. } => ErrorKind::Transient,
             AltinnError::Decode { .. } => ErrorKind::Other,
-            AltinnError::InvalidInput(_) | AltinnError::Unsupported(_) => ErrorKind::BadInput,
+            AltinnError::InvalidInput(_)
+            | AltinnError::Unsupported(_)
+            | AltinnError::UnsupportedParty { .. }
+            | AltinnError::StillHolds { .. } => ErrorKind::BadInput,
         }
     }
 
@@ -246,6 +345,20 @@ impl AltinnError {
             AltinnError::Rejected(r) => Some(r.status),
             _ => None,
         }
+    }
+
+    /// The server's refusal, when it refused.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            AltinnError::Rejected(r) => Some(r),
+            AltinnError::StillHolds { rejection, .. } => rejection.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the server gave `code` (e.g. `AM-00026`).
+    pub fn has_code(&self, code: &str) -> bool {
+        self.rejection().is_some_and(|r| r.has_code(code))
     }
 
     /// Whether the request may have taken effect on the server without us knowing: a transport

@@ -2,20 +2,23 @@
 //!
 //! - [`AccessTokenSource`]: Maskinporten access tokens (step 1).
 //! - [`AltinnTokenSource`]: Altinn platform tokens from the token exchange (step 2).
-//! - [`ReporteeLookup`]: fødselsnummer or organisation number to a reportee (step 3).
-//! - [`Delegations`]: list, read, add and delete rights and roles (steps 4–6).
+//! - [`Parties`]: a fødselsnummer or organisation number to a party, read-only (step 3).
+//! - [`Rights`]: right holders and what they hold; grant, revoke, add and remove right holders
+//!   (steps 4–6).
 //! - [`Clock`]: the time, so that expiry logic can be tested without waiting.
 //!
-//! Adapters implement these traits; use cases and the app depend only on them. Parties are
-//! [`PartyRef`]s, which can already carry an Altinn 3 party UUID, so an Altinn 3 adapter fits
-//! behind the same traits.
+//! Adapters implement these traits (one per Altinn generation); use cases and the app depend
+//! only on them. The traits speak the domain's neutral terms ([`Party`], [`Grantable`],
+//! [`HeldAccess`]) and name no wire type of either generation.
 //!
 //! Errors are concrete types defined here ([`TokenError`], [`AltinnError`]) so that a use case
 //! can react to what the server said (a 401, a duplicate, a not-found) whichever adapter is
-//! behind the port. They keep the server's own words (status, reason phrase, body, codes).
+//! behind the port. They keep the server's own words as data (status, reason phrase, body,
+//! every server code, validation paths) and whether the request may have been sent
+//! ([`Delivery`]). Their hints name no setting of a particular backend or program.
 //!
-//! With the `mocks` feature, mockall mocks of every trait are generated (`MockDelegations` and
-//! so on); without it consumers pay nothing for them.
+//! With the `mocks` feature, mockall mocks of every trait are generated (`MockRights` and so
+//! on); without it consumers pay nothing for them.
 #![warn(missing_docs)]
 
 mod error;
@@ -24,12 +27,14 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tilgang_domain::{
-    DelegationRequest, OrgNumber, PartyRef, Reportee, ReporteeQuery, Right, RightHolder, RightId,
-    Role, RoleId, ScopeSet,
+    Grantable, HeldAccess, OrgNumber, Party, PartyQuery, PartyRef, ScopeSet,
     secret::{AccessToken, AltinnToken},
 };
 
-pub use error::{AltinnError, Delivery, ErrorKind, Rejection, TokenError, TokenRejection};
+pub use error::{
+    AltinnError, DecodeError, Delivery, ErrorKind, Rejection, TokenError, TokenRejection,
+    Unsupported, ValidationIssue,
+};
 
 #[cfg(any(test, feature = "mocks"))]
 use mockall::automock;
@@ -118,70 +123,126 @@ pub trait AltinnTokenSource: Send + Sync {
     async fn invalidate(&self);
 }
 
-/// Step 3: converting a fødselsnummer or organisation number to a reportee.
-#[cfg_attr(any(test, feature = "mocks"), automock)]
-#[async_trait]
-pub trait ReporteeLookup: Send + Sync {
-    /// The reportee for a person (number + last name) or an organisation (number + name).
-    async fn reportee(&self, query: &ReporteeQuery) -> Result<Reportee, AltinnError>;
-}
-
-/// Which rights to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum RightsFilter {
-    /// Every right, including those that come from roles.
-    #[default]
-    All,
-    /// Only directly delegated rights (the ones that can be deleted one by one).
-    DirectlyDelegated,
-}
-
-/// Steps 4–6: the delegations of a party (`who`) to its right holders.
+/// Step 3: resolving a person or organisation to a party, as seen from an organisation.
 ///
-/// Implementations follow paging themselves: a list is always complete.
+/// Read-only: resolving never changes anything. In Altinn 3 a person can only be found among
+/// the organisation's right holders; making someone a right holder is a change, and lives in
+/// [`Rights::add_right_holder`].
 #[cfg_attr(any(test, feature = "mocks"), automock)]
 #[async_trait]
-pub trait Delegations: Send + Sync {
-    /// Everyone who holds rights or roles from `who`.
-    async fn right_holders(&self, who: &PartyRef) -> Result<Vec<RightHolder>, AltinnError>;
-
-    /// One right holder with all their rights and roles from `who`.
-    async fn right_holder(
+pub trait Parties: Send + Sync {
+    /// The party `query` names, as seen from `org`; `None` when the backend can only find it
+    /// once it is a right holder of `org` and it is not (yet) one.
+    async fn resolve(
         &self,
-        who: &PartyRef,
-        receiver: &PartyRef,
-    ) -> Result<RightHolder, AltinnError>;
+        org: &PartyRef,
+        query: &PartyQuery,
+    ) -> Result<Option<Party>, AltinnError>;
+}
 
-    /// The rights `receiver` holds from `who`.
-    async fn rights(
+/// Giving or taking away, for [`Rights::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Giving.
+    Grant,
+    /// Taking away.
+    Revoke,
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Operation::Grant => "grant",
+            Operation::Revoke => "revoke",
+        })
+    }
+}
+
+/// Whether [`Rights::add_right_holder`] changed anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RightHolderChange {
+    /// The party was made a right holder now.
+    Added,
+    /// The party already was a right holder; nothing changed.
+    AlreadyRightHolder,
+    /// The backend has no separate notion of a right holder (Altinn 2: a party becomes one by
+    /// its first delegation); the party was only looked up.
+    NotNeeded,
+}
+
+/// A party made (or found to be) a right holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RightHolderAdded {
+    /// The party.
+    pub party: Party,
+    /// What changed.
+    pub change: RightHolderChange,
+}
+
+/// Steps 4–6: what right holders hold from an organisation, and changing it.
+///
+/// Shaped around the use cases, not around one API: a grant is a set of [`Grantable`]s, a
+/// revoke is a set of [`HeldAccess`]es as [`Rights::holdings`] returned them (their opaque
+/// handles tell the adapter what to delete). Implementations follow paging themselves, so a
+/// list is always complete.
+///
+/// Every method that changes something is not retried blindly by the adapter when the request
+/// may have been sent: a failure whose [`Delivery`] is `MaybeSent` may have taken effect, and
+/// the use cases read again before deciding.
+#[cfg_attr(any(test, feature = "mocks"), automock)]
+#[async_trait]
+pub trait Rights: Send + Sync {
+    /// Refuses, before anything is sent, a grantable this backend cannot grant or revoke; the
+    /// error says which platform can.
+    fn check(&self, operation: Operation, grantable: &Grantable) -> Result<(), Unsupported>;
+
+    /// Everyone who holds something from `org`.
+    async fn right_holders(&self, org: &PartyRef) -> Result<Vec<Party>, AltinnError>;
+
+    /// Makes the party `query` names a right holder of `org`. In Altinn 3 this is a change
+    /// (and person lookups behind it are rate-limited), so it is never done implicitly by a
+    /// read.
+    async fn add_right_holder(
         &self,
-        who: &PartyRef,
-        receiver: &PartyRef,
-        filter: RightsFilter,
-    ) -> Result<Vec<Right>, AltinnError>;
+        org: &PartyRef,
+        query: &PartyQuery,
+    ) -> Result<RightHolderAdded, AltinnError>;
 
-    /// The roles `receiver` holds from `who`.
-    async fn roles(&self, who: &PartyRef, receiver: &PartyRef) -> Result<Vec<Role>, AltinnError>;
-
-    /// Delegates rights and roles from `who` in one request. Not retried blindly: a failure
-    /// whose [`Delivery`] is `MaybeSent` may have taken effect.
-    async fn add(&self, who: &PartyRef, request: &DelegationRequest) -> Result<(), AltinnError>;
-
-    /// Deletes one directly delegated right.
-    async fn delete_right(
+    /// Everything `holder` holds from `org`, with every path by which it is held.
+    async fn holdings(
         &self,
-        who: &PartyRef,
-        receiver: &PartyRef,
-        right: RightId,
+        org: &PartyRef,
+        holder: &Party,
+    ) -> Result<Vec<HeldAccess>, AltinnError>;
+
+    /// Gives `holder` every grantable in `grantables` from `org`. The caller sends only what
+    /// is missing; a backend may need several requests.
+    async fn grant(
+        &self,
+        org: &PartyRef,
+        holder: &Party,
+        grantables: &[Grantable],
     ) -> Result<(), AltinnError>;
 
-    /// Deletes one role assignment.
-    async fn delete_role(
+    /// Takes away every access in `accesses` (each as [`Rights::holdings`] returned it, with
+    /// its handle) from `holder`.
+    async fn revoke(
         &self,
-        who: &PartyRef,
-        receiver: &PartyRef,
-        role: RoleId,
+        org: &PartyRef,
+        holder: &Party,
+        accesses: &[HeldAccess],
+    ) -> Result<(), AltinnError>;
+
+    /// Ends `holder`'s relation to `org`. Without `cascade`, refuses (with
+    /// [`AltinnError::StillHolds`]) while the holder still holds something directly; with it,
+    /// removes that too.
+    async fn remove_right_holder(
+        &self,
+        org: &PartyRef,
+        holder: &Party,
+        cascade: bool,
     ) -> Result<(), AltinnError>;
 }
 

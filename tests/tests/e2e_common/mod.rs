@@ -1,23 +1,24 @@
-//! Shared wiring for the in-process end-to-end tests: the library API of every crate, put
-//! together the way an embedding team would, against a mock server started for one test.
+//! Shared wiring for the in-process end-to-end tests: the stack built through the `tilgang`
+//! facade, the way an embedding team builds it, against a mock server started for one test.
 // Each test file compiles this module on its own and uses a different part of it.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
-use tilgang_access::AccessManager;
-use tilgang_altinn2::{Altinn2Client, Altinn2Config};
-use tilgang_domain::{
-    ScopeSet,
-    secret::{ApiKey, EnterpriseUserCredentials, Password},
-};
-use tilgang_maskinporten::{
-    AltinnExchange, ClientKey, Environment, MaskinportenClient, PrivateKey,
+use tilgang::{
+    Adapter, AltinnSettings, Backend, MaskinportenSettings, Settings,
+    access::AccessManager,
+    altinn2::Altinn2Client,
+    domain::{
+        ScopeSet,
+        secret::{ApiKey, EnterpriseUserCredentials, Password},
+    },
+    maskinporten::{AltinnExchange, ClientKey, Environment, MaskinportenClient, PrivateKey},
+    ports::TokenRequest,
 };
 use tilgang_mock::{MockServer, demo};
-use tilgang_ports::{AccessTokenSource, AltinnTokenSource, TokenRequest};
 
-/// The adapters and use cases wired to one mock server.
+/// The parts of one stack the tests use, each as its concrete type.
 pub(crate) struct Stack {
     pub(crate) tokens: Arc<MaskinportenClient>,
     pub(crate) request: TokenRequest,
@@ -41,54 +42,75 @@ impl Default for As<'_> {
     }
 }
 
-/// The demo client's Maskinporten token source for `mock`.
-pub(crate) fn maskinporten(mock: &MockServer) -> MaskinportenClient {
+/// The demo client's key, registered under the demo key id.
+pub(crate) fn demo_key() -> ClientKey {
     let key = PrivateKey::from_pem(demo::CLIENT_KEY_PKCS8_PEM.as_bytes(), "demo key")
         .expect("the demo key parses");
-    let key = ClientKey::registered(key, demo::KID).expect("the demo kid is valid");
-    MaskinportenClient::builder(
+    ClientKey::registered(key, demo::KID).expect("the demo kid is valid")
+}
+
+/// The demo client's Maskinporten settings for `mock`.
+pub(crate) fn maskinporten_settings(mock: &MockServer, key: ClientKey) -> MaskinportenSettings {
+    MaskinportenSettings::new(
         Environment::Custom {
             issuer: mock.issuer().to_string(),
         },
         demo::CLIENT_ID,
         key,
+        TokenRequest::scopes(ScopeSet::parse("altinn:enduser").unwrap()),
     )
-    .build()
-    .expect("the Maskinporten client builds")
+}
+
+/// The demo client's Maskinporten token source for `mock`.
+pub(crate) fn maskinporten(mock: &MockServer) -> Arc<MaskinportenClient> {
+    let settings = Settings {
+        maskinporten: maskinporten_settings(mock, demo_key()),
+        altinn: None,
+    };
+    tilgang::Stack::build(settings)
+        .expect("the Maskinporten client builds")
+        .maskinporten()
+        .clone()
+}
+
+/// The settings of the whole stack for `mock`, as `who`.
+pub(crate) fn settings(mock: &MockServer, who: As<'_>) -> Settings {
+    Settings {
+        maskinporten: maskinporten_settings(mock, demo_key()),
+        altinn: Some(AltinnSettings {
+            platform_url: mock.platform_url().to_string().parse().unwrap(),
+            enterprise_user: who.enterprise_user.map(|(user_name, password)| {
+                EnterpriseUserCredentials {
+                    user_name: user_name.to_owned(),
+                    password: Password::new(password),
+                }
+            }),
+            retry: None,
+            backend: Some(Backend::Altinn2 {
+                api_url: mock.api_url().to_string().parse().unwrap(),
+                api_key: ApiKey::new(who.api_key),
+                retry: None,
+            }),
+        }),
+    }
+}
+
+/// Takes the parts the tests use out of a facade-built stack.
+pub(crate) fn parts(stack: &tilgang::Stack) -> Stack {
+    let Adapter::Altinn2(altinn) = stack.adapter().expect("an adapter is configured") else {
+        panic!("the Altinn 2 adapter was configured");
+    };
+    Stack {
+        tokens: stack.maskinporten().clone(),
+        request: stack.request().clone(),
+        exchange: stack.exchange().expect("the exchange is configured").clone(),
+        altinn: altinn.clone(),
+        access: stack.access().expect("the use cases are built").clone(),
+    }
 }
 
 /// The whole stack for `mock`, as `who`.
 pub(crate) fn stack(mock: &MockServer, who: As<'_>) -> Stack {
-    let tokens = Arc::new(maskinporten(mock));
-    let request = TokenRequest::scopes(ScopeSet::parse("altinn:enduser").unwrap());
-    let mut exchange = AltinnExchange::builder(
-        Arc::clone(&tokens) as Arc<dyn AccessTokenSource>,
-        request.clone(),
-        mock.platform_url().to_string().parse().unwrap(),
-    );
-    if let Some((user_name, password)) = who.enterprise_user {
-        exchange = exchange.enterprise_user(EnterpriseUserCredentials {
-            user_name: user_name.to_owned(),
-            password: Password::new(password),
-        });
-    }
-    let exchange = Arc::new(exchange.build().expect("the exchange builds"));
-    let altinn = Arc::new(
-        Altinn2Client::new(
-            Altinn2Config::new(
-                mock.api_url().to_string().parse().unwrap(),
-                ApiKey::new(who.api_key),
-            ),
-            Arc::clone(&exchange) as Arc<dyn AltinnTokenSource>,
-        )
-        .expect("the Altinn 2 client builds"),
-    );
-    let access = AccessManager::new(altinn.clone(), altinn.clone());
-    Stack {
-        tokens,
-        request,
-        exchange,
-        altinn,
-        access,
-    }
+    let built = tilgang::Stack::build(settings(mock, who)).expect("the stack builds");
+    parts(&built)
 }

@@ -152,12 +152,12 @@ fn json_of(report: &mut Report, step: &str, run: &Run) -> Value {
 }
 
 fn service_rights(report_json: &Value, code: &str) -> Vec<(String, bool)> {
-    report_json["rights"]
+    report_json["accesses"]
         .as_array()
         .map(|rights| {
             rights
                 .iter()
-                .filter(|r| r["service_code"] == code)
+                .filter(|r| r["kind"] == "service_right" && r["service_code"] == code)
                 .map(|r| {
                     (
                         r["action"].as_str().unwrap_or_default().to_owned(),
@@ -395,7 +395,7 @@ pub(super) fn run(s: &Scenario<'_>, report: &mut Report) {
     if report.exit(step, &r, 0) {
         let v = json_of(report, step, &r);
         report.check(step, "changed", v["changed"] == true, format!("{v}"));
-        let removed = v["rights"]
+        let removed = v["accesses"]
             .as_array()
             .map(|a| a.iter().filter(|r| r["status"] == "removed").count())
             .unwrap_or(0);

@@ -3,13 +3,17 @@
 //! Every identifier here is parsed once, at the edge (command line, configuration, server
 //! response), and carried as its own type afterwards. Parsing never panics, whatever the input.
 
+mod altinn3;
 mod fnr;
+mod masked;
 mod orgno;
 mod reportee;
 mod scope;
 mod service;
 
+pub use altinn3::{PackageCode, PartyId, PartyUuid, ResourceId, RoleCode};
 pub use fnr::{Fnr, FnrCheckRule, FnrKind};
+pub use masked::MaskedSsn;
 pub use orgno::OrgNumber;
 pub use reportee::ReporteeId;
 pub use scope::{Scope, ScopeSet};
@@ -54,6 +58,14 @@ pub enum IdError {
     Empty {
         /// Which identifier.
         what: &'static str,
+    },
+    /// The value is not one of the values this version knows.
+    #[error("unknown {what}; use one of {known}")]
+    Unknown {
+        /// Which value.
+        what: &'static str,
+        /// The values that are known, comma-separated.
+        known: String,
     },
     /// The value is longer than the identifier allows.
     #[error("{what} is too long (at most {max} characters)")]

@@ -19,13 +19,11 @@ use serde::{
     ser::SerializeMap,
 };
 
-use crate::{
-    id::{Fnr, OrgNumber, ReporteeId},
-    model::{
-        DelegationRequest, Links, MaskedSsn, Receiver, Reportee, Right, RightHolder, RightRequest,
-        Role, RoleRequest, null_as_default,
-    },
-    party::ReporteeQuery,
+use tilgang_domain::{Fnr, MaskedSsn, Name, OrgNumber, PartyQuery, ReporteeId};
+
+use crate::model::{
+    DelegationRequest, Links, Receiver, Reportee, Right, RightHolder, RightRequest, Role,
+    RoleRequest, null_as_default,
 };
 
 /// A response body did not decode. Carries the JSON path that failed and what was wrong, never
@@ -72,7 +70,7 @@ pub enum EmbeddedCasing {
 
 /// The body of `POST /api/reportees/ReporteeConversion` as it arrived: strings, unchecked.
 /// The mock server checks them the way Altinn would; a client builds the body from a
-/// [`ReporteeQuery`], whose identifiers are already checked.
+/// [`PartyQuery`], whose identifiers are already checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct ReporteeConversionRequest {
     /// A person's fødselsnummer.
@@ -213,17 +211,17 @@ pub fn encode_reportees(page: &Page<Reportee>) -> Vec<u8> {
 }
 
 /// Encodes the ReporteeConversion request body for a query.
-pub fn encode_reportee_query(query: &ReporteeQuery) -> Vec<u8> {
-    struct Body<'a>(&'a ReporteeQuery);
+pub fn encode_reportee_query(query: &PartyQuery) -> Vec<u8> {
+    struct Body<'a>(&'a PartyQuery);
     impl Serialize for Body<'_> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut map = s.serialize_map(Some(2))?;
             match self.0 {
-                ReporteeQuery::Person { fnr, last_name } => {
+                PartyQuery::Person { fnr, last_name } => {
                     map.serialize_entry("SocialSecurityNumber", fnr.expose())?;
                     map.serialize_entry("LastName", last_name.as_str())?;
                 }
-                ReporteeQuery::Organisation { org, name } => {
+                PartyQuery::Organisation { org, name } => {
                     map.serialize_entry("OrganizationNumber", org.as_str())?;
                     map.serialize_entry("OrganizationName", name.as_str())?;
                 }
@@ -253,12 +251,12 @@ pub fn decode_delegation_request(bytes: &[u8]) -> Result<DelegationRequest, Deco
 }
 
 /// Builds a person receiver from checked identifiers; a convenience for callers that have them.
-pub fn person_receiver(fnr: &Fnr, last_name: &crate::party::Name) -> Receiver {
+pub fn person_receiver(fnr: &Fnr, last_name: &Name) -> Receiver {
     Receiver::person(fnr, last_name)
 }
 
 /// Builds an organisation receiver from checked identifiers.
-pub fn organisation_receiver(org: &OrgNumber, name: &crate::party::Name) -> Receiver {
+pub fn organisation_receiver(org: &OrgNumber, name: &Name) -> Receiver {
     Receiver::organisation(org, name)
 }
 
@@ -641,7 +639,7 @@ mod tests {
         assert_eq!(page.items.len(), 1);
         let r = &page.items[0];
         assert_eq!(r.right_id, Some(crate::RightId(7)));
-        assert_eq!(r.action, crate::Action::Write);
+        assert_eq!(r.action, tilgang_domain::Action::Write);
         assert_eq!(r.right_source_type, None);
     }
 

@@ -7,12 +7,12 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tilgang_domain::{
-    Action, DelegationRequest, Link, Links, MaskedSsn, Receiver, ReporteeId, Right, RightHolder,
-    RightId, RightRequest, RightSourceType, Role, RoleDefinitionId, RoleId, RoleType, ServiceCode,
-    ServiceEditionCode,
+use tilgang_altinn2_wire::{
+    DelegationRequest, Link, Links, Receiver, Right, RightHolder, RightId, RightRequest,
+    RightSourceType, Role, RoleDefinitionId, RoleId, RoleType,
     hal::{self, EmbeddedCasing, Page},
 };
+use tilgang_domain::{Action, MaskedSsn, ReporteeId, ServiceCode, ServiceEditionCode};
 
 fn right(i: i64) -> Right {
     let mut r = Right::service(

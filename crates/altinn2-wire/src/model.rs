@@ -13,9 +13,8 @@ use std::{collections::BTreeMap, fmt};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use uuid::Uuid;
 
-use crate::{
-    id::{Fnr, OrgNumber, ReporteeId, ServiceCode, ServiceEditionCode},
-    party::Name,
+use tilgang_domain::{
+    Action, Fnr, MaskedSsn, Name, OrgNumber, ReporteeId, ServiceCode, ServiceEditionCode,
 };
 
 /// A HAL link: `{"href": "...", "isTemplated": true}`.
@@ -57,101 +56,7 @@ impl Link {
 /// The `_links` of a HAL resource, by relation name (`self`, `find`, `rights`, `roles`, …).
 pub type Links = BTreeMap<String, Link>;
 
-macro_rules! wire_enum {
-    (
-        $(#[$doc:meta])*
-        $name:ident {
-            $( $(#[$vdoc:meta])* $variant:ident = $wire:literal $(| $alias:literal)* ),+ $(,)?
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vdoc])* $variant, )+
-            /// A value this version does not know, kept as the server sent it.
-            Other(String),
-        }
-
-        impl $name {
-            /// The documented wire spelling.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $wire, )+
-                    $name::Other(s) => s,
-                }
-            }
-
-            /// Parses a wire value, ignoring ASCII case and accepting the documented
-            /// alternative spellings. Never fails: unknown values become `Other`.
-            pub fn parse(s: &str) -> Self {
-                let t = s.trim();
-                $(
-                    if t.eq_ignore_ascii_case($wire) $(|| t.eq_ignore_ascii_case($alias))* {
-                        return $name::$variant;
-                    }
-                )+
-                $name::Other(t.to_owned())
-            }
-
-            /// Every known variant, for help texts and test generators.
-            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::parse(s))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                Ok(Self::parse(&s))
-            }
-        }
-    };
-}
-
-wire_enum! {
-    /// An operation a right allows (`Action` on the wire).
-    ///
-    /// Parsing ignores case (`read` and `Read` are the same) and accepts the spellings seen in
-    /// the Altinn docs: `ReadArchive` for `ArchiveRead` and `DeleteArchive` for `ArchiveDelete`.
-    Action {
-        /// Read.
-        Read = "Read",
-        /// Write (fill in and submit).
-        Write = "Write",
-        /// Sign.
-        Sign = "Sign",
-        /// Read from the archive.
-        ArchiveRead = "ArchiveRead" | "ReadArchive",
-        /// Delete from the archive.
-        ArchiveDelete = "ArchiveDelete" | "DeleteArchive",
-        /// Access (link services).
-        Access = "Access",
-        /// The service owner reads the archive.
-        ServiceOwnerArchiveRead = "ServiceOwnerArchiveRead",
-        /// Delegate further.
-        Delegate = "Delegate",
-    }
-}
-
-wire_enum! {
+tilgang_domain::text_enum! {
     /// What a right is on (`RightType`).
     RightType {
         /// A service (has a service code and edition).
@@ -163,7 +68,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+tilgang_domain::text_enum! {
     /// How a right holder got a right (`RightSourceType`). Only directly delegated rights can
     /// be deleted one by one; role rights go with their role.
     RightSourceType {
@@ -178,7 +83,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+tilgang_domain::text_enum! {
     /// The kind of a role (`RoleType`).
     RoleType {
         /// An Altinn role (the only kind an end user can delegate).
@@ -190,7 +95,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+tilgang_domain::text_enum! {
     /// The kind of a reportee (`Type`).
     ReporteeType {
         /// A person.
@@ -236,68 +141,6 @@ int_id!(
     /// The id of a role definition (`RoleDefinitionId`), e.g. 64.
     RoleDefinitionId
 );
-
-/// A fødselsnummer as Altinn prints it in responses: six digits and `*****`.
-///
-/// If a response carries a full eleven-digit number, it is masked on the way in: nothing
-/// downstream needs it, and this way it can never reach a log.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct MaskedSsn(String);
-
-impl MaskedSsn {
-    /// Masks a value: keeps at most the first six characters, without the `*` they may end
-    /// in, and appends `*****`.
-    ///
-    /// Dropping the trailing `*` makes masking idempotent, so a value that is already masked
-    /// (`268992*****`, but also a short one such as `*****`) comes through another
-    /// encode/decode unchanged instead of growing stars.
-    pub fn new(value: &str) -> Self {
-        let prefix: String = value.chars().take(6).collect();
-        let prefix = prefix.trim_end_matches('*');
-        MaskedSsn(format!("{prefix}*****"))
-    }
-
-    /// The masked text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether this could be the masked form of `fnr`.
-    pub fn matches(&self, fnr: &Fnr) -> bool {
-        self.0 == fnr.masked()
-    }
-}
-
-impl From<&Fnr> for MaskedSsn {
-    fn from(fnr: &Fnr) -> Self {
-        MaskedSsn(fnr.masked())
-    }
-}
-
-impl fmt::Display for MaskedSsn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for MaskedSsn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MaskedSsn({})", self.0)
-    }
-}
-
-impl Serialize for MaskedSsn {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for MaskedSsn {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(MaskedSsn::new(&s))
-    }
-}
 
 /// One right (`shared/spec/altinn2-rest.md` §6.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
