@@ -26,10 +26,7 @@ use crate::{
     world::World,
 };
 
-/// The largest request body read. The biggest legitimate body (a delegation of a few hundred
-/// rights) is a few tens of KiB; anything above this is refused with 413 before any handler
-/// sees it, so a hostile client cannot make the mock hold large buffers.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use self::observe::MAX_BODY_BYTES;
 
 /// Every fake's router, merged, behind the observing middleware. `/_mock/` is nested
 /// inside the middleware, which passes it through unobserved.

@@ -13,7 +13,10 @@ use axum::{
 
 use crate::shared::{Core, record::LogEntry, routes::RouteKey};
 
-use super::MAX_BODY_BYTES;
+/// The largest request body read. The biggest legitimate body (a delegation of a few hundred
+/// rights) is a few tens of KiB; anything above this is refused with 413 before any handler
+/// sees it, so a hostile client cannot make the mock hold large buffers.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Marks a response whose connection must be dropped instead of answered.
 #[derive(Debug, Clone, Copy)]
