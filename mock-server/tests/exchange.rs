@@ -112,18 +112,23 @@ async fn without_enterprise_header_gives_an_organisation_token() {
 
 #[tokio::test]
 async fn token_problems_are_401_with_an_empty_body() {
-    let server = MockServer::start().await;
+    // A manual clock, so the token 5 s past its expiry stays inside the 10 s skew however
+    // long the test takes.
+    let server = MockServer::builder()
+        .manual_clock(SystemTime::now())
+        .start()
+        .await;
     let expired = server.mint_access_token(
         demo::CLIENT_ID,
         demo::ORG,
         &["altinn:enduser"],
-        SystemTime::now() - Duration::from_secs(60),
+        server.clock().now() - Duration::from_secs(60),
     );
     let inside_skew = server.mint_access_token(
         demo::CLIENT_ID,
         demo::ORG,
         &["altinn:enduser"],
-        SystemTime::now() - Duration::from_secs(5),
+        server.clock().now() - Duration::from_secs(5),
     );
     let other = MockServer::start().await;
     let foreign = access_token(&other, "altinn:enduser").await;

@@ -16,6 +16,20 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
+/// The server's clock in Unix seconds: grants are built at the mock's time, which is the
+/// real time unless the test runs the server on a manual clock.
+pub fn server_now(server: &MockServer) -> i64 {
+    unix(server.clock().now())
+}
+
+/// Unix seconds of a time (negative before 1970).
+pub fn unix(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -60,7 +74,7 @@ pub struct Grant {
 impl Grant {
     /// A valid grant for the demo client with a registered key.
     pub fn kid(server: &MockServer, scope: &str) -> Grant {
-        let t = now();
+        let t = server_now(server);
         Grant {
             header: json!({"alg": "RS256", "kid": demo::KID, "typ": "JWT"}),
             claims: json!({
@@ -173,7 +187,7 @@ pub fn minted(server: &MockServer, user: &str, scopes: &[&str]) -> String {
         Some(user),
         demo::ORG,
         scopes,
-        SystemTime::now() + Duration::from_secs(600),
+        server.clock().now() + Duration::from_secs(600),
     )
 }
 
