@@ -118,6 +118,15 @@ const RULES: &[Rule] = &[
               that drive the mock with the real clients belong in tests/",
     },
     Rule {
+        krate: "tilgang-http",
+        tables: ALL_TABLES,
+        forbidden: Forbidden::InternalExcept(&["tilgang-domain", "tilgang-ports"]),
+        why: "the HTTP plumbing is shared by the adapters, so it must not be one: it knows the \
+              ports and the domain, no adapter and no wire format",
+        fix: "keep API-specific code (paths, bodies, how a refusal is worded) in the adapter and \
+              pass it in (a `RejectionOf` function)",
+    },
+    Rule {
         krate: "tilgang-altinn2-wire",
         tables: ALL_TABLES,
         forbidden: Forbidden::InternalExcept(&["tilgang-domain"]),
@@ -660,6 +669,7 @@ fn fake_workspace(manifests: &[(&str, &str)]) -> Vec<Manifest> {
         "tilgang-domain",
         "tilgang-altinn2-wire",
         "tilgang-ports",
+        "tilgang-http",
         "tilgang-maskinporten",
         "tilgang-altinn2",
         "tilgang-access",
@@ -812,7 +822,8 @@ fn rules_catch_every_kind_of_crossing() {
 #[test]
 fn the_adapter_and_neutrality_checks_can_fail() {
     let libs = ["tilgang", "tilgang-access", "tilgang-altinn2"];
-    let two = "[dependencies]\ntilgang-maskinporten.workspace = true\ntilgang-altinn2.workspace = true\n";
+    let two =
+        "[dependencies]\ntilgang-maskinporten.workspace = true\ntilgang-altinn2.workspace = true\n";
     let problems = check_adapters(&fake_workspace(&[("tilgang-access", two)]), &libs);
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(problems[0].contains("2 adapters"), "{}", problems[0]);
@@ -829,7 +840,9 @@ fn the_adapter_and_neutrality_checks_can_fail() {
     assert!(problems[0].starts_with("p.rs:1:"), "{}", problems[0]);
     assert!(problems[1].starts_with("p.rs:3:"), "{}", problems[1]);
     assert!(check_neutral_source("p.rs", "pub enum RightHolderChange {}\n").is_empty());
-    assert!(check_neutral_source("p.rs", "/// Altinn 2 `_embedded` lists.\nfn f() {}\n").is_empty());
+    assert!(
+        check_neutral_source("p.rs", "/// Altinn 2 `_embedded` lists.\nfn f() {}\n").is_empty()
+    );
 }
 
 #[test]

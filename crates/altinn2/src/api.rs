@@ -10,7 +10,9 @@ use tilgang_domain::{Fnr, Name, OrgNumber, PartyQuery, PartyRef};
 use tilgang_ports::{AltinnError, DecodeError};
 use url::Url;
 
-use crate::client::{Altinn2Client, Call, HAL_JSON, JSON};
+use tilgang_http::{Call, append_query};
+
+use crate::client::{Altinn2Client, HAL_JSON, JSON};
 
 /// Altinn 2 caps every list at this many items; a full page means there may be more.
 pub const PAGE_SIZE: usize = 50;
@@ -135,30 +137,6 @@ pub(crate) fn decode_error(call: &Call, e: hal::DecodeError) -> AltinnError {
             message: e.message,
         },
     }
-}
-
-/// Appends one query parameter. Spaces become `%20` rather than `+`: OData parsers do not all
-/// read `+` as a space inside `$filter`.
-fn append_query(url: &mut Url, key: &str, value: &str) {
-    let pair = format!("{}={}", encode_query(key), encode_query(value));
-    let query = match url.query() {
-        Some(q) if !q.is_empty() => format!("{q}&{pair}"),
-        _ => pair,
-    };
-    url.set_query(Some(&query));
-}
-
-fn encode_query(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'$' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Checks a delegation request before it is sent: Altinn would refuse it anyway, and this way
