@@ -10,7 +10,12 @@
 //! - The Altinn 2 REST API (`shared/spec/altinn2-rest.md` §3–§10): ReporteeConversion and the
 //!   `{who}/authorization` delegation resources, HAL+JSON written and read with the domain's
 //!   codec ([`tilgang_altinn2_wire::hal`]), errors in the HTTP reason phrase.
-//! - Inspection and control under `/_mock/`: reset, state, request log, counters, faults.
+//! - Inspection and control under `/_mock/`: reset, state, request log, counters, faults,
+//!   the clock.
+//!
+//! Every time-based rule reads one [`Clock`], the system clock unless the server was started
+//! with another ([`MockServer::builder`], [`MockServer::start_with_clock`]); a test moves it
+//! through [`MockServer::clock`] instead of waiting.
 //!
 //! ```no_run
 //! # async fn example() {

@@ -359,3 +359,49 @@ async fn switching_the_outage_off_ends_a_timed_one_and_reset_keeps_the_clock() {
     assert_eq!(server_now(&server), START_UNIX + 5);
     assert_eq!(post_token(&server, &grant()).await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_clock_is_read_and_moved_under_mock() {
+    let server = manual(World::demo()).await;
+    let url = format!("{}/_mock/clock", server.uri());
+    let read = || async {
+        let v: Value = client()
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v
+    };
+    assert_eq!(
+        read().await,
+        json!({"unix_ms": START_UNIX * 1000, "manual": true})
+    );
+    let resp = client()
+        .post(format!("{url}/advance"))
+        .json(&json!({"ms": 1500}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(read().await["unix_ms"], json!(START_UNIX * 1000 + 1500));
+    let resp = client()
+        .put(&url)
+        .json(&json!({"unix_ms": 1_000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(server.clock().now(), UNIX_EPOCH + Duration::from_secs(1));
+    let resp = client()
+        .put(&url)
+        .json(&json!({"unix_ms": 1_000, "manual": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    // Under /_mock/, nothing is counted or logged.
+    assert!(server.requests().is_empty());
+}

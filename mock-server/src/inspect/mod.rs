@@ -37,6 +37,8 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .route("/faults", get(faults).put(put_faults).delete(clear_faults))
         .route("/altinn-token", post(altinn_token))
         .route("/access-token", post(access_token))
+        .route("/clock", get(clock).put(set_clock))
+        .route("/clock/advance", post(advance_clock))
         .with_state(core)
 }
 
@@ -151,4 +153,68 @@ async fn access_token(State(s): State<AppState>, body: Bytes) -> Response {
         req.expires_at,
     )
     .into_response()
+}
+
+/// The clock as `/_mock/clock` shows it and takes it.
+#[derive(serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockTime {
+    /// Unix milliseconds.
+    unix_ms: i64,
+    /// Whether the clock stands still between moves (read only).
+    #[serde(default, skip_deserializing)]
+    manual: bool,
+}
+
+async fn clock(State(s): State<AppState>) -> Response {
+    let now = s.clock.now();
+    let unix_ms = match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    };
+    Json(ClockTime {
+        unix_ms,
+        manual: s.clock.is_manual(),
+    })
+    .into_response()
+}
+
+async fn set_clock(State(s): State<AppState>, body: Bytes) -> Response {
+    let req: ClockTime = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad(format!("expected {{unix_ms}}: {e}")),
+    };
+    let offset = std::time::Duration::from_millis(req.unix_ms.unsigned_abs());
+    let at = if req.unix_ms >= 0 {
+        std::time::UNIX_EPOCH.checked_add(offset)
+    } else {
+        std::time::UNIX_EPOCH.checked_sub(offset)
+    };
+    match at {
+        Some(at) => {
+            s.clock.set(at);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => bad(format!(
+            "{} ms is not a time this system can hold",
+            req.unix_ms
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    /// Milliseconds to move forward.
+    ms: u64,
+}
+
+async fn advance_clock(State(s): State<AppState>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Advance>(&body) {
+        Ok(a) => {
+            s.clock.advance(std::time::Duration::from_millis(a.ms));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => bad(format!("expected {{ms}}: {e}")),
+    }
 }
