@@ -366,6 +366,7 @@ async fn grant_reports_a_refusal_with_the_servers_words_and_does_not_retry() {
             code: "AM.VLD-00026".into(),
             paths: vec!["QUERY/package".into()],
             detail: Some("The package is not assignable".into()),
+            extensions: vec![("packages".into(), "lonn".into())],
         }],
         advice: "the package cannot be delegated by this party".into(),
         ..rejection(400, "The right is not delegable")

@@ -190,6 +190,25 @@ impl AltinnHttp {
     /// policy allows (see the crate doc for when that is safe). Returns the body of a 2xx
     /// answer; a refusal is worded by `reject`.
     pub async fn execute(&self, call: &Call, reject: RejectionOf) -> Result<Vec<u8>, AltinnError> {
+        self.run(call, reject, true).await
+    }
+
+    /// Sends `call` without a token, for the public parts of an API (Altinn 3's metadata),
+    /// retrying as [`AltinnHttp::execute`] does.
+    pub async fn execute_public(
+        &self,
+        call: &Call,
+        reject: RejectionOf,
+    ) -> Result<Vec<u8>, AltinnError> {
+        self.run(call, reject, false).await
+    }
+
+    async fn run(
+        &self,
+        call: &Call,
+        reject: RejectionOf,
+        with_token: bool,
+    ) -> Result<Vec<u8>, AltinnError> {
         let max_attempts = self.retry.max_attempts.max(1);
         let mut attempt = 0;
         let mut renewed_token = false;
@@ -197,8 +216,13 @@ impl AltinnHttp {
         let mut maybe_done = false;
         loop {
             attempt += 1;
-            let token = self.tokens.altinn_token().await?;
-            let error = match self.attempt(call, token.token.expose()).await {
+            let token = if with_token {
+                Some(self.tokens.altinn_token().await?)
+            } else {
+                None
+            };
+            let bearer = token.as_ref().map(|t| t.token.expose());
+            let error = match self.attempt(call, bearer).await {
                 Ok(answer) if answer.status.is_success() => {
                     if answer.truncated {
                         return Err(AltinnError::Decode {
@@ -216,7 +240,7 @@ impl AltinnHttp {
                 }
                 Ok(answer) => {
                     let status = answer.status;
-                    if status == StatusCode::UNAUTHORIZED && !renewed_token {
+                    if status == StatusCode::UNAUTHORIZED && with_token && !renewed_token {
                         // The token expired or was revoked: one fresh exchange and one more try,
                         // which does not count against the retry budget.
                         tracing::debug!(path = %call.path(), "Altinn answered 401; renewing the Altinn token");
@@ -296,9 +320,11 @@ impl AltinnHttp {
     }
 
     /// One HTTP exchange, reading a bounded body.
-    async fn attempt(&self, call: &Call, token: &str) -> Result<Answer, reqwest::Error> {
+    async fn attempt(&self, call: &Call, token: Option<&str>) -> Result<Answer, reqwest::Error> {
         let mut headers = self.headers.clone();
-        headers.insert(header::AUTHORIZATION, self.bearer(token));
+        if let Some(token) = token {
+            headers.insert(header::AUTHORIZATION, self.bearer(token));
+        }
         headers.insert(header::ACCEPT, HeaderValue::from_static(call.accept));
         let mut request = self
             .http

@@ -45,6 +45,9 @@ pub struct ValidationIssue {
     pub paths: Vec<String>,
     /// The detail text, if any.
     pub detail: Option<String>,
+    /// The extension values the server put on the error, by key in the server's case (e.g.
+    /// `packages`: `following packages have active assignments [...]`).
+    pub extensions: Vec<(String, String)>,
 }
 
 /// A grantable this backend cannot grant or revoke. Nothing was sent.
@@ -276,6 +279,24 @@ pub enum AltinnError {
         /// What to use instead.
         hint: &'static str,
     },
+    /// Something the request names does not exist, or is not visible to this client (e.g. an
+    /// organisation the system user may not act for). Nothing was changed.
+    #[error("{what} was not found; {hint}")]
+    NotFound {
+        /// What was looked for, as safe to print.
+        what: String,
+        /// What to do.
+        hint: String,
+    },
+    /// The server's delegation check says this client may not give something. Nothing was
+    /// given.
+    #[error("not allowed to give {what}: {}", .reasons.join("; "))]
+    NotDelegable {
+        /// What was to be given.
+        what: String,
+        /// Why not, in the server's words and what they mean.
+        reasons: Vec<String>,
+    },
     /// A right holder cannot be removed without `cascade` while they still hold something
     /// directly. Nothing was removed.
     #[error(
@@ -336,6 +357,8 @@ impl AltinnError {
             | AltinnError::Unsupported(_)
             | AltinnError::UnsupportedParty { .. }
             | AltinnError::StillHolds { .. } => ErrorKind::BadInput,
+            AltinnError::NotFound { .. } => ErrorKind::NotFound,
+            AltinnError::NotDelegable { .. } => ErrorKind::Auth,
         }
     }
 

@@ -103,7 +103,10 @@ pub(crate) fn parts(stack: &tilgang::Stack) -> Stack {
     Stack {
         tokens: stack.maskinporten().clone(),
         request: stack.request().clone(),
-        exchange: stack.exchange().expect("the exchange is configured").clone(),
+        exchange: stack
+            .exchange()
+            .expect("the exchange is configured")
+            .clone(),
         altinn: altinn.clone(),
         access: stack.access().expect("the use cases are built").clone(),
     }
