@@ -201,16 +201,12 @@ pub fn decode_export(bytes: &[u8]) -> Result<Vec<AreaGroupDto>, DecodeError> {
 }
 
 /// `GET meta/info/accesspackages/search`.
-pub fn decode_package_search(
-    bytes: &[u8],
-) -> Result<Vec<SearchObject<PackageDto>>, DecodeError> {
+pub fn decode_package_search(bytes: &[u8]) -> Result<Vec<SearchObject<PackageDto>>, DecodeError> {
     decode_list(bytes).map(|page| page.data)
 }
 
 /// `POST`/`PUT systemregister/vendor` request body (for the fake).
-pub fn decode_register_system_request(
-    bytes: &[u8],
-) -> Result<RegisterSystemRequest, DecodeError> {
+pub fn decode_register_system_request(bytes: &[u8]) -> Result<RegisterSystemRequest, DecodeError> {
     decode(bytes)
 }
 
@@ -262,7 +258,10 @@ mod tests {
             decode_message(br#""Unknown user type""#).as_deref(),
             Some("Unknown user type")
         );
-        assert_eq!(decode_message(b" Unknown user type\n").as_deref(), Some("Unknown user type"));
+        assert_eq!(
+            decode_message(b" Unknown user type\n").as_deref(),
+            Some("Unknown user type")
+        );
         assert_eq!(decode_message(b""), None);
     }
 }

@@ -504,7 +504,10 @@ mod tests {
         let r = AccessReason::from_flag(AccessReason::PARENT | AccessReason::DIRECT);
         let names: Vec<&str> = r.items.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["direct", "parent"]);
-        assert_eq!(r.items[1].description, "Access granted through parent party");
+        assert_eq!(
+            r.items[1].description,
+            "Access granted through parent party"
+        );
         assert!(r.contains(&ReasonKind::Parent));
         assert!(!r.contains(&ReasonKind::KeyRole));
         assert!(r.is_consistent());
@@ -521,6 +524,9 @@ mod tests {
     #[test]
     fn person_input_debug_masks_the_number() {
         let shown = format!("{:?}", PersonInput::new("01017012345", "Nordmann"));
-        assert!(shown.contains("010170*****") && !shown.contains("01017012345"), "{shown}");
+        assert!(
+            shown.contains("010170*****") && !shown.contains("01017012345"),
+            "{shown}"
+        );
     }
 }

@@ -162,7 +162,10 @@ impl fmt::Debug for AuthorizedPartyDto {
                 "only_hierarchy_element_with_no_access",
                 &self.only_hierarchy_element_with_no_access,
             )
-            .field("authorized_access_packages", &self.authorized_access_packages)
+            .field(
+                "authorized_access_packages",
+                &self.authorized_access_packages,
+            )
             .field("authorized_resources", &self.authorized_resources)
             .field("authorized_roles", &self.authorized_roles)
             .field("authorized_instances", &self.authorized_instances)

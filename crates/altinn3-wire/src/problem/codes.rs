@@ -161,7 +161,11 @@ pub const AM_PROBLEM_CODES: &[ProblemCode] = &[
         400,
         "One or more of the provided packages are either invalid or not eligible for delegation by the type of from-party …",
     ),
-    exact("AM-00042", 400, "The resource is not available for delegation"),
+    exact(
+        "AM-00042",
+        400,
+        "The resource is not available for delegation",
+    ),
     exact("AM-00043", 400, "The SSN was not found"),
     exact(
         "AM-00044",
@@ -210,7 +214,10 @@ pub const CONTRACTS_VALIDATION_CODES: &[ValidationCode] = &[
     vexact("AM.VLD-00007", "Role do not exsists."),
     vexact("AM.VLD-00008", "This entity type is not allowed here."),
     vexact("AM.VLD-00009", "One or more query parameters are invalid."),
-    vexact("AM.VLD-00010", "Assignment is active in one or more connections."),
+    vexact(
+        "AM.VLD-00010",
+        "Assignment is active in one or more connections.",
+    ),
     vexact("AM.VLD-00011", "Package do not exists."),
     vexact("AM.VLD-00012", "Resource does not exist."),
     vabridged("AM.VLD-00022", CONSENT_RELATED),
@@ -231,7 +238,10 @@ pub const CONTRACTS_VALIDATION_CODES: &[ValidationCode] = &[
     ),
     vexact("AM.VLD-00032", "Assignment of role do not exist."),
     vexact("AM.VLD-00033", "Package is not delegable."),
-    vexact("AM.VLD-00034", "Given external identifiers yielded empty result."),
+    vexact(
+        "AM.VLD-00034",
+        "Given external identifiers yielded empty result.",
+    ),
     vabridged("AM.VLD-00035", REQUEST_API),
     vabridged("AM.VLD-00036", REQUEST_API),
     vabridged("AM.VLD-00037", REQUEST_API),
@@ -265,7 +275,10 @@ pub const UTILS_VALIDATION_CODES: &[ValidationCode] = &[
     vabridged("AM.VLD-00005", "To many policy files to update…"),
     vexact("AM.VLD-00006", "Entity do not exists."),
     vexact("AM.VLD-00007", "One or more query parameters are invalid."),
-    vexact("AM.VLD-00010", "Assignment is active in one or more delegations."),
+    vexact(
+        "AM.VLD-00010",
+        "Assignment is active in one or more delegations.",
+    ),
     vexact("AM.VLD-00011", "Role assignment cannot be revoked."),
     vabridged("AM.VLD-00022", CONSENT_RELATED),
     vabridged("AM.VLD-00023", CONSENT_RELATED),
@@ -301,7 +314,10 @@ pub fn problem_code(code: &str) -> Option<&'static ProblemCode> {
 
 /// The validation code `code` in `registry` (compared without ASCII case), if the spec lists
 /// it. `STD.VLD-00000` is found in either registry.
-pub fn validation_code(registry: ValidationRegistry, code: &str) -> Option<&'static ValidationCode> {
+pub fn validation_code(
+    registry: ValidationRegistry,
+    code: &str,
+) -> Option<&'static ValidationCode> {
     let code = code.trim();
     let table = match registry {
         ValidationRegistry::Contracts => CONTRACTS_VALIDATION_CODES,
@@ -317,10 +333,22 @@ pub fn validation_code(registry: ValidationRegistry, code: &str) -> Option<&'sta
 /// [I]); `None` for a status without a default, such as 429 (X14).
 pub fn status_defaults(status: u16) -> Option<(&'static str, &'static str)> {
     Some(match status {
-        400 => ("https://tools.ietf.org/html/rfc9110#section-15.5.1", "Bad Request"),
-        401 => ("https://tools.ietf.org/html/rfc9110#section-15.5.2", "Unauthorized"),
-        403 => ("https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"),
-        404 => ("https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"),
+        400 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            "Bad Request",
+        ),
+        401 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+            "Unauthorized",
+        ),
+        403 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.4",
+            "Forbidden",
+        ),
+        404 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+            "Not Found",
+        ),
         405 => (
             "https://tools.ietf.org/html/rfc9110#section-15.5.6",
             "Method Not Allowed",
@@ -333,7 +361,10 @@ pub fn status_defaults(status: u16) -> Option<(&'static str, &'static str)> {
             "https://tools.ietf.org/html/rfc9110#section-15.5.9",
             "Request Timeout",
         ),
-        409 => ("https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"),
+        409 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+            "Conflict",
+        ),
         412 => (
             "https://tools.ietf.org/html/rfc9110#section-15.5.13",
             "Precondition Failed",
@@ -354,7 +385,10 @@ pub fn status_defaults(status: u16) -> Option<(&'static str, &'static str)> {
             "https://tools.ietf.org/html/rfc9110#section-15.6.1",
             "An error occurred while processing your request.",
         ),
-        502 => ("https://tools.ietf.org/html/rfc9110#section-15.6.3", "Bad Gateway"),
+        502 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.6.3",
+            "Bad Gateway",
+        ),
         503 => (
             "https://tools.ietf.org/html/rfc9110#section-15.6.4",
             "Service Unavailable",
@@ -397,10 +431,19 @@ mod tests {
     fn validation_tables_are_sorted_and_unique() {
         for table in [CONTRACTS_VALIDATION_CODES, UTILS_VALIDATION_CODES] {
             for pair in table.windows(2) {
-                assert!(pair[0].code < pair[1].code, "{} then {}", pair[0].code, pair[1].code);
+                assert!(
+                    pair[0].code < pair[1].code,
+                    "{} then {}",
+                    pair[0].code,
+                    pair[1].code
+                );
             }
             for v in table {
-                assert!(v.code.starts_with("AM.VLD-") && v.code.len() == 12, "{}", v.code);
+                assert!(
+                    v.code.starts_with("AM.VLD-") && v.code.len() == 12,
+                    "{}",
+                    v.code
+                );
             }
         }
     }

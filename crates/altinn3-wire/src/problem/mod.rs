@@ -41,8 +41,8 @@ use crate::util::{dto, null_as_default};
 
 pub use codes::{
     AM_PROBLEM_CODES, CONTRACTS_VALIDATION_CODES, ProblemCode, STD_PROBLEM_CODES,
-    STD_VALIDATION_CODES, UTILS_VALIDATION_CODES, ValidationCode, ValidationRegistry,
-    problem_code, status_defaults, validation_code,
+    STD_VALIDATION_CODES, UTILS_VALIDATION_CODES, ValidationCode, ValidationRegistry, problem_code,
+    status_defaults, validation_code,
 };
 
 /// The wrapper code of every validation problem (§4.4).
