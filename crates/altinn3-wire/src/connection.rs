@@ -463,7 +463,7 @@ dto! {
     pub struct SimplifiedPartyDto {
         /// The party UUID. Not nullable.
         id: Uuid = "id" | "Id" | "ID",
-        /// The name. Nullable [I].
+        /// The name. Nullable \[I\].
         #[serde(default)]
         name: Option<String> = "name" | "Name",
         /// The entity type's name, as in `CompactEntityDto`. Not nullable.

@@ -2,8 +2,8 @@
 //! of the export tree, and the search hits.
 //!
 //! The metadata endpoints have no `[Authorize]` attribute and answer bare JSON arrays or
-//! objects. The spec gives the package, area and type shapes [F]; the area group and search
-//! hit shapes are inferred [I], so their optional parts are read leniently.
+//! objects. The spec gives the package, area and type shapes \[F\]; the area group and search
+//! hit shapes are inferred \[I\], so their optional parts are read leniently.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,7 +31,7 @@ dto! {
 }
 
 dto! {
-    /// An area group, the top level of the export tree (§6.1 `export`) [I shape].
+    /// An area group, the top level of the export tree (§6.1 `export`) \[I shape\].
     #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
     pub struct AreaGroupDto {
         /// The group id. Not nullable.
@@ -39,13 +39,13 @@ dto! {
         /// The localised name. Not nullable (read as `""` if null).
         #[serde(default, deserialize_with = "null_as_default")]
         name: String = "name" | "Name",
-        /// The group URN. Nullable [I].
+        /// The group URN. Nullable \[I\].
         #[serde(default)]
         urn: Option<String> = "urn" | "Urn" | "URN",
         /// The localised description. Nullable.
         #[serde(default)]
         description: Option<String> = "description" | "Description",
-        /// The entity type the group is for, e.g. `Organisasjon`. Nullable [I].
+        /// The entity type the group is for, e.g. `Organisasjon`. Nullable \[I\].
         #[serde(default)]
         group_type: Option<String> = "type" | "Type",
         /// The areas, when the answer includes them. Nullable.
@@ -127,7 +127,7 @@ impl PackageDto {
     }
 }
 
-/// One hit of `GET meta/info/accesspackages/search` [I shape]: `{object, score, fields}`.
+/// One hit of `GET meta/info/accesspackages/search` \[I shape\]: `{object, score, fields}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchObject<T> {
     /// The package (or other object) found. Not nullable.

@@ -76,7 +76,7 @@ dto! {
         /// The instance id. Not nullable (read as `""` if null).
         #[serde(default, deserialize_with = "null_as_default")]
         instance_id: String = "instanceId" | "InstanceId" | "instanceid",
-        /// The instance reference. Nullable [I].
+        /// The instance reference. Nullable \[I\].
         #[serde(default)]
         instance_ref: Option<String> = "instanceRef" | "InstanceRef" | "instanceref",
     }

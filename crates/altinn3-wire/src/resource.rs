@@ -124,7 +124,7 @@ dto! {
         /// The role code, e.g. `utinn`. Not nullable (read as `""` if null).
         #[serde(default, deserialize_with = "null_as_default")]
         code: String = "code" | "Code",
-        /// The description. Nullable [I].
+        /// The description. Nullable \[I\].
         #[serde(default)]
         description: Option<String> = "description" | "Description",
         /// Whether it is an ER key role (DAGL, …). Not nullable.

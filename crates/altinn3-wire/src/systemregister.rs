@@ -27,7 +27,7 @@ fn null_as_true<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 }
 
 /// Reads a boolean, and anything else (`null`, a timestamp, …) as `None`: the spec does not
-/// give the type of `timedOut`/`escalated` [I], and the status already says whether a request
+/// give the type of `timedOut`/`escalated` \[I\], and the status already says whether a request
 /// timed out.
 fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(Value::deserialize(d)?.as_bool())
@@ -38,7 +38,7 @@ dto! {
     #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
     pub struct VendorDto {
         /// The identifier scheme, e.g. `iso6523-actorid-upis`. A C# field the server probably
-        /// ignores [I]; omitted when absent.
+        /// ignores \[I\]; omitted when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         authority: Option<String> = "authority" | "Authority",
         /// The vendor's id, e.g. `0192:991825827`, under the upper-case key `ID`. Not
@@ -122,7 +122,7 @@ dto! {
 
 dto! {
     /// `GET systemregister/vendor[/{systemId}]`: a registered system (§5.5). The spec does not
-    /// list its fields; this reads those of the request plus `isDeleted` [I] and keeps every
+    /// list its fields; this reads those of the request plus `isDeleted` \[I\] and keeps every
     /// other key in `extra`.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct RegisteredSystemResponse {
@@ -155,7 +155,7 @@ dto! {
         #[serde(default, deserialize_with = "null_as_default")]
         allowed_redirect_urls: Vec<String> =
             "allowedRedirectUrls" | "AllowedRedirectUrls" | "allowedredirecturls",
-        /// Whether the system is deleted (updates then answer 400) [I]. Not nullable.
+        /// Whether the system is deleted (updates then answer 400) \[I\]. Not nullable.
         #[serde(default, deserialize_with = "null_as_default")]
         is_deleted: bool = "isDeleted" | "IsDeleted" | "isdeleted",
         /// Every other key, kept as sent.
@@ -165,7 +165,7 @@ dto! {
 }
 
 dto! {
-    /// The answer of the register's `PUT`s: `{"succeeded": true}` [I name] (§5.5).
+    /// The answer of the register's `PUT`s: `{"succeeded": true}` \[I name\] (§5.5).
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
     pub struct SucceededResponse {
         /// Whether the update took. Not nullable.
@@ -273,20 +273,20 @@ dto! {
         /// Nullable.
         #[serde(default)]
         confirm_url: Option<String> = "confirmUrl" | "ConfirmUrl" | "confirmurl",
-        /// Whether the request was escalated. Nullable; a non-boolean reads as null [I].
+        /// Whether the request was escalated. Nullable; a non-boolean reads as null \[I\].
         #[serde(default, deserialize_with = "lenient_bool")]
         escalated: Option<bool> = "escalated" | "Escalated",
         /// When it was created, ISO 8601 as written. Nullable.
         #[serde(default)]
         created: Option<String> = "created" | "Created",
-        /// Whether it timed out. Nullable; a non-boolean reads as null [I].
+        /// Whether it timed out. Nullable; a non-boolean reads as null \[I\].
         #[serde(default, deserialize_with = "lenient_bool")]
         timed_out: Option<bool> = "timedOut" | "TimedOut" | "timedout",
     }
 }
 
 tilgang_domain::text_enum! {
-    /// The kind of a system user (`userType`, §5.5) [I values]. Unknown values are kept.
+    /// The kind of a system user (`userType`, §5.5) \[I values\]. Unknown values are kept.
     SystemUserType {
         /// `Standard`: acts for the customer itself.
         Standard = "Standard",

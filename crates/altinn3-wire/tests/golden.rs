@@ -606,3 +606,48 @@ fn a_decode_failure_names_the_path_and_not_the_body() {
     assert_eq!(err.path, "data[1].roles[0].id");
     assert!(!err.to_string().contains("02028012345"), "{err}");
 }
+
+#[test]
+fn the_quirky_keys_are_read_in_every_spelling() {
+    let role = |key: &str| {
+        let body = json!({"id": RETTIGHETSHAVER, "code": "daglig-leder", "urn": "u", key: "urn:altinn:rolecode:dagl"});
+        serde_json::from_value::<tilgang_altinn3_wire::CompactRoleDto>(body)
+            .unwrap_or_else(|e| panic!("{key:?}: {e}"))
+            .legacy_urn
+    };
+    for key in [
+        "legacyurn ",
+        "legacyurn",
+        "legacyUrn",
+        "LegacyUrn",
+        "Legacyurn",
+        "LegacyUrn ",
+    ] {
+        assert_eq!(
+            role(key).as_deref(),
+            Some("urn:altinn:rolecode:dagl"),
+            "{key:?}"
+        );
+    }
+    let entity = |key: &str| {
+        let body = json!({"id": PA, "type": "Person", "variant": "Person", key: 50000001});
+        serde_json::from_value::<tilgang_altinn3_wire::CompactEntityDto>(body)
+            .unwrap_or_else(|e| panic!("{key:?}: {e}"))
+            .party_id
+    };
+    for key in ["partyid", "partyId", "PartyId", "Partyid"] {
+        assert_eq!(entity(key), Some(50000001), "{key:?}");
+    }
+    let party = |key: &str| {
+        let body = json!({"partyUuid": ORG, "type": "organization", key: 51000001});
+        serde_json::from_value::<AuthorizedPartyDto>(body)
+            .unwrap_or_else(|e| panic!("{key:?}: {e}"))
+    };
+    for key in ["partyId", "PartyId", "partyid"] {
+        let p = party(key);
+        assert_eq!(p.party_id, 51000001, "{key:?}");
+        // Enum values are matched without case too, and written in the documented spelling.
+        assert_eq!(p.party_type, AuthorizedPartyType::Organization);
+        assert_eq!(codec::to_value(&p)["type"], "Organization");
+    }
+}

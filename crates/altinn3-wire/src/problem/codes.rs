@@ -330,7 +330,7 @@ pub fn validation_code(
 }
 
 /// The `type` and `title` ASP.NET fills in for a status (its problem-details defaults, §4.1
-/// [I]); `None` for a status without a default, such as 429 (X14).
+/// \[I\]); `None` for a status without a default, such as 429 (X14).
 pub fn status_defaults(status: u16) -> Option<(&'static str, &'static str)> {
     Some(match status {
         400 => (
