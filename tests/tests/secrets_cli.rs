@@ -77,7 +77,7 @@ fn assert_clean(what: &str, output: &Output) {
 #[test]
 fn the_demo_at_trace_level_leaks_no_secret() {
     let output = Command::new(binary())
-        .args(["demo", "--verbose"])
+        .args(["demo", "--platform", "altinn2", "--verbose"])
         .env("RUST_LOG", "trace")
         .env("NO_COLOR", "1")
         .output()
@@ -92,7 +92,14 @@ fn the_demo_at_trace_level_leaks_no_secret() {
     assert!(stdout.contains("268992"), "{stdout}");
     assert_clean("demo", &output);
     let output = Command::new(binary())
-        .args(["demo", "--verbose", "--output", "json"])
+        .args([
+            "demo",
+            "--platform",
+            "altinn2",
+            "--verbose",
+            "--output",
+            "json",
+        ])
         .env("RUST_LOG", "trace")
         .output()
         .expect("the binary runs");

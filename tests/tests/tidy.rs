@@ -109,6 +109,15 @@ const RULES: &[Rule] = &[
               Maskinporten adapter (a [dev-dependencies] entry is fine for end-to-end tests)",
     },
     Rule {
+        krate: "tilgang-altinn3",
+        tables: &[Kind::Normal],
+        forbidden: Forbidden::Crates(&["tilgang-maskinporten", "tilgang-altinn2"]),
+        why: "adapters do not depend on each other; the Altinn 3 client takes its tokens \
+              through the AltinnTokenSource port",
+        fix: "take an `AltinnTokenSource` from crates/ports and let the facade (crates/tilgang) \
+              wire in the Maskinporten adapter",
+    },
+    Rule {
         krate: "tilgang-mock",
         tables: ALL_TABLES,
         forbidden: Forbidden::InternalExcept(&["tilgang-domain", "tilgang-altinn2-wire"]),
@@ -172,7 +181,7 @@ const RULES: &[Rule] = &[
 ];
 
 /// The adapters: crates that implement ports against one external system.
-const ADAPTERS: &[&str] = &["tilgang-maskinporten", "tilgang-altinn2"];
+const ADAPTERS: &[&str] = &["tilgang-maskinporten", "tilgang-altinn2", "tilgang-altinn3"];
 
 /// The one library allowed to depend on several adapters: the composition root.
 const FACADE: &str = "tilgang";
@@ -672,6 +681,7 @@ fn fake_workspace(manifests: &[(&str, &str)]) -> Vec<Manifest> {
         "tilgang-http",
         "tilgang-maskinporten",
         "tilgang-altinn2",
+        "tilgang-altinn3",
         "tilgang-access",
         "tilgang",
         "tilgang-cli",

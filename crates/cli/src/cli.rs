@@ -205,7 +205,8 @@ impl Args for SettingsArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Step 1: get a Maskinporten access token; prints expiry, scopes and consumer.
+    /// Step 1: get a Maskinporten access token; prints expiry, scopes, consumer and the system
+    /// user it is for.
     Token {
         /// Also print the token itself (it is a secret: handle with care).
         #[arg(long)]
@@ -217,12 +218,28 @@ pub(crate) enum Command {
         #[arg(long)]
         show_token: bool,
     },
-    /// Step 3: convert a fødselsnummer or organisation number to a reportee.
+    /// The organisations the system user may act for (Altinn 3).
+    Parties,
+    /// Step 3: resolve a fødselsnummer or organisation number to a party. On Altinn 3 this is
+    /// read-only: a person must already be a right holder of the organisation.
     Reportee(ReporteeArgs),
+    /// The right holders of the organisation: list, add or remove them.
+    Rightholders {
+        /// What to do (default: list).
+        #[command(subcommand)]
+        command: Option<RightholdersCommand>,
+    },
     /// Steps 4–6: show, grant or revoke rights.
     #[command(subcommand)]
     Rights(RightsCommand),
-    /// Run all six steps against a built-in mock server (no configuration needed).
+    /// The access-package catalogue (Altinn 3; no token needed).
+    Packages {
+        /// What to do (default: the whole catalogue).
+        #[command(subcommand)]
+        command: Option<PackagesCommand>,
+    },
+    /// Run all six steps against a built-in mock server (no configuration needed); on
+    /// Altinn 3 by default, `--platform altinn2` for the retired API.
     Demo,
     /// Print a shell completion script to stdout.
     Completions {
@@ -247,34 +264,84 @@ pub(crate) struct ReporteeArgs {
     pub(crate) name: Option<String>,
 }
 
+/// `altinn rightholders ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RightholdersCommand {
+    /// Everyone who holds something from the organisation.
+    List,
+    /// Make a person or an organisation a right holder (in Altinn 3 a change: person lookups
+    /// are limited to two misses an hour).
+    Add(HolderArgs),
+    /// End a right holder's relation to the organisation.
+    Remove {
+        /// Who.
+        #[command(flatten)]
+        holder: HolderArgs,
+        /// Also remove everything they hold from the organisation.
+        #[arg(long)]
+        cascade: bool,
+    },
+}
+
+/// A right holder: a person by number and last name, or an organisation by number.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("holder").required(true).args(["person", "org_number"])))]
+pub(crate) struct HolderArgs {
+    /// The person's fødselsnummer.
+    #[arg(long, value_name = "FNR", requires = "last_name")]
+    pub(crate) person: Option<String>,
+    /// The person's last name, as registered.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) last_name: Option<String>,
+    /// An organisation's number.
+    #[arg(long, value_name = "ORGNO", conflicts_with_all = ["person", "last_name"])]
+    pub(crate) org_number: Option<String>,
+}
+
+/// `altinn packages ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum PackagesCommand {
+    /// The packages whose name or description matches a term.
+    Search {
+        /// The term.
+        term: String,
+    },
+}
+
 /// `altinn rights ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum RightsCommand {
-    /// Step 4: show the rights a person holds from an organisation.
+    /// Step 4: show what a person holds from the organisation, and how.
     Show(RightsArgs),
-    /// Step 5: grant rights (only the missing ones are sent).
+    /// Step 5: grant (only what is missing is sent).
     Grant(RightsArgs),
-    /// Step 6: revoke directly delegated rights.
+    /// Step 6: revoke what is held directly.
     Revoke(RightsArgs),
 }
 
-/// The arguments every `rights` subcommand shares.
+/// The arguments every `rights` subcommand shares. The organisation is the global `--org`.
 #[derive(Debug, Args)]
 pub(crate) struct RightsArgs {
-    /// The organisation giving the rights: a number, or `my` for the authenticated party.
-    #[arg(long, value_name = "ORGNO|my", default_value = "my")]
-    pub(crate) org: String,
     /// The person holding the rights.
     #[arg(long, value_name = "FNR", requires = "last_name")]
     pub(crate) person: String,
     /// The person's last name, as registered.
     #[arg(long, value_name = "NAME")]
     pub(crate) last_name: String,
-    /// The service, as CODE:EDITION (e.g. 4503:2). Required for grant and revoke.
+    /// An access package (a code such as `regnskap-okonomi-rapport`, or its URN); repeat for
+    /// several. Altinn 3 only.
+    #[arg(long = "package", value_name = "CODE")]
+    pub(crate) packages: Vec<String>,
+    /// A resource from the Resource Registry (e.g. `ttd-hr-rapport`), with `--action`.
+    /// Altinn 3 only.
+    #[arg(long, value_name = "ID")]
+    pub(crate) resource: Option<String>,
+    /// The service, as CODE:EDITION (e.g. 4503:2). Altinn 2 only; required there for grant
+    /// and revoke.
     #[arg(long, value_name = "CODE:EDITION")]
     pub(crate) service: Option<String>,
-    /// An action (Read, Write, Sign, ArchiveRead, ...); repeat for several. Grant defaults to
-    /// Read; revoke defaults to every action on the service.
+    /// An action (read, write, sign, ...; on Altinn 2 Read, Write, ArchiveRead, ...); repeat
+    /// for several. Grant defaults to read; revoke defaults to every action held directly.
     #[arg(long = "action", value_name = "ACTION")]
     pub(crate) actions: Vec<String>,
 }
@@ -359,8 +426,60 @@ mod tests {
         let Command::Rights(RightsCommand::Grant(args)) = cli.command else {
             panic!("expected rights grant");
         };
-        assert_eq!(args.org, "my");
         assert_eq!(args.actions, ["Read", "Write"]);
+        assert_eq!(cli.settings.get(Setting::Org), None);
+    }
+
+    /// `--org` is a global setting now, and still works where scripts put it: after the
+    /// subcommand, as `rights show --org my`.
+    #[test]
+    fn org_is_a_global_setting_that_works_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "altinn",
+            "rights",
+            "show",
+            "--org",
+            "my",
+            "--person",
+            "26899299344",
+            "--last-name",
+            "HEIS",
+            "--package",
+            "lonn",
+            "--package",
+            "urn:altinn:accesspackage:a-ordning",
+        ])
+        .unwrap();
+        assert_eq!(cli.settings.get(Setting::Org), Some("my"));
+        let Command::Rights(RightsCommand::Show(args)) = cli.command else {
+            panic!("expected rights show");
+        };
+        assert_eq!(args.packages.len(), 2);
+    }
+
+    #[test]
+    fn a_right_holder_is_a_person_or_an_organisation_not_both() {
+        let ok =
+            Cli::try_parse_from(["altinn", "rightholders", "add", "--org-number", "310000000"]);
+        assert!(ok.is_ok());
+        let both = Cli::try_parse_from([
+            "altinn",
+            "rightholders",
+            "add",
+            "--org-number",
+            "310000000",
+            "--person",
+            "26899299344",
+            "--last-name",
+            "HEIS",
+        ]);
+        assert!(both.is_err());
+        assert!(Cli::try_parse_from(["altinn", "rightholders", "remove", "--cascade"]).is_err());
+        let list = Cli::try_parse_from(["altinn", "rightholders"]).unwrap();
+        assert!(matches!(
+            list.command,
+            Command::Rightholders { command: None }
+        ));
     }
 
     #[test]

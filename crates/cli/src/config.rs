@@ -27,8 +27,13 @@ pub(crate) const ENV_ENV: &str = "ALTINN_ENV";
 pub(crate) const ENTERPRISE_PASSWORD_ENV: &str = "ALTINN_ENTERPRISE_PASSWORD";
 /// The default name of the variable holding the PKCS#12 password.
 pub(crate) const DEFAULT_P12_PASSWORD_ENV: &str = "MASKINPORTEN_P12_PASSWORD";
-/// The default scope: the Altinn 2 end-user API.
-pub(crate) const DEFAULT_SCOPE: &str = "altinn:enduser";
+/// The default scope on Altinn 2: the end-user API.
+pub(crate) const ALTINN2_SCOPE: &str = "altinn:enduser";
+/// The default scopes on Altinn 3: the authorized parties, and reading and writing the
+/// organisation's connections to others (`shared/spec/altinn3-accessmanagement.md` §2.4).
+pub(crate) const ALTINN3_SCOPES: &str = "altinn:accessmanagement/authorizedparties \
+     altinn:accessmanagement/enduser:connections:toothers.read \
+     altinn:accessmanagement/enduser:connections:toothers.write";
 
 /// One configurable setting. Everything about it (flag, environment variable, profile key,
 /// built-in defaults, whether it is a secret or a path, its help text) is declared once, in
@@ -36,6 +41,7 @@ pub(crate) const DEFAULT_SCOPE: &str = "altinn:enduser";
 /// derived from that table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Setting {
+    Platform,
     MaskinportenUrl,
     ClientId,
     Key,
@@ -49,6 +55,8 @@ pub(crate) enum Setting {
     ApiUrl,
     ApiKey,
     EnterpriseUser,
+    SystemUserOrg,
+    Org,
 }
 
 /// Built-in values: one for every environment, or one per environment.
@@ -97,11 +105,28 @@ pub(crate) struct SettingDef {
 /// Where the mock's demo world lives for `--env local`: its public test credentials are only
 /// valid against the mock.
 mod local {
-    pub(super) use tilgang_mock::demo::{API_KEY, CLIENT_ID, ENTERPRISE_USER, KID};
+    pub(super) use tilgang_mock::demo::{API_KEY, CLIENT_ID, KID, ORG};
 }
 
 /// The table of every setting, in the order of the README's table and of `--help`.
 pub(crate) const SETTINGS: &[SettingDef] = &[
+    SettingDef {
+        setting: Setting::Platform,
+        name: "platform",
+        flag: Some("platform"),
+        value_name: "altinn3|altinn2",
+        help: "Which Altinn API manages access: altinn3 (the Access Management API with a \
+               system user) or altinn2 (the retired REST API)",
+        heading: "Altinn",
+        env: Some("ALTINN_PLATFORM"),
+        key: "platform",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            all: Some("altinn3"),
+            ..NO_DEFAULT
+        },
+    },
     SettingDef {
         setting: Setting::MaskinportenUrl,
         name: "Maskinporten URL",
@@ -212,16 +237,16 @@ pub(crate) const SETTINGS: &[SettingDef] = &[
         name: "scope",
         flag: Some("scope"),
         value_name: "SCOPES",
-        help: "Scopes, space-separated",
+        help: "Scopes, space-separated [default: the platform's: the authorizedparties and \
+               enduser:connections:toothers read/write scopes on altinn3, altinn:enduser on \
+               altinn2]",
         heading: "Maskinporten",
         env: Some("MASKINPORTEN_SCOPE"),
         key: "scope",
         secret: false,
         path: false,
-        defaults: Defaults {
-            all: Some(DEFAULT_SCOPE),
-            ..NO_DEFAULT
-        },
+        // The default depends on the platform, so `wiring` supplies it.
+        defaults: NO_DEFAULT,
     },
     SettingDef {
         setting: Setting::Resource,
@@ -293,16 +318,44 @@ pub(crate) const SETTINGS: &[SettingDef] = &[
         name: "enterprise user",
         flag: Some("enterprise-user"),
         value_name: "NAME",
-        help: "Enterprise user name; the password is read from ALTINN_ENTERPRISE_PASSWORD",
+        help: "Enterprise user name (altinn2 only); the password is read from \
+               ALTINN_ENTERPRISE_PASSWORD",
         heading: "Altinn",
         env: Some("ALTINN_ENTERPRISE_USER"),
         key: "enterprise_user",
         secret: false,
         path: false,
+        defaults: NO_DEFAULT,
+    },
+    SettingDef {
+        setting: Setting::SystemUserOrg,
+        name: "system user organisation",
+        flag: Some("system-user-org"),
+        value_name: "ORGNO",
+        help: "The customer organisation whose system user the token is for (altinn3)",
+        heading: "Altinn",
+        env: Some("ALTINN_SYSTEM_USER_ORG"),
+        key: "system_user_org",
+        secret: false,
+        path: false,
         defaults: Defaults {
-            local: Some(local::ENTERPRISE_USER),
+            local: Some(local::ORG),
             ..NO_DEFAULT
         },
+    },
+    SettingDef {
+        setting: Setting::Org,
+        name: "organisation",
+        flag: Some("org"),
+        value_name: "ORGNO|my",
+        help: "The organisation whose access is managed [default: the system user's \
+               organisation on altinn3, `my` on altinn2]",
+        heading: "Altinn",
+        env: Some("ALTINN_ORG"),
+        key: "org",
+        secret: false,
+        path: false,
+        defaults: NO_DEFAULT,
     },
 ];
 
@@ -1092,7 +1145,7 @@ client_id = "prod-client"
             (EnvName::Prod, "https://maskinporten.no/"),
         ] {
             assert_eq!(Setting::MaskinportenUrl.builtin(env), Some(mp));
-            assert_eq!(Setting::Scope.builtin(env), Some(DEFAULT_SCOPE));
+            assert_eq!(Setting::Platform.builtin(env), Some("altinn3"));
             assert_eq!(Setting::ClientId.builtin(env), None);
             assert_eq!(Setting::ApiKey.builtin(env), None);
         }

@@ -20,18 +20,30 @@ use crate::{
     cli::OutputFormat,
     commands::{self, RightsInput},
     output::{self, DemoOutput, DemoStep, Render},
-    wiring,
+    wiring::{self, Platform},
 };
 
 /// Runs the demo and prints every step.
-pub(crate) async fn run(format: OutputFormat) -> anyhow::Result<()> {
+pub(crate) async fn run(format: OutputFormat, platform: Platform) -> anyhow::Result<()> {
     let mock = MockServer::start().await;
-    let out = run_against(&mock).await?;
+    let out = match platform {
+        Platform::Altinn3 => run_altinn3(&mock).await?,
+        Platform::Altinn2 => run_altinn2(&mock).await?,
+    };
     output::print(format, &out)
 }
 
-/// The six steps against a running mock server with the demo world.
-pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput> {
+/// The six steps on Altinn 3 against a running mock server with the demo world.
+pub(crate) async fn run_altinn3(_mock: &MockServer) -> anyhow::Result<DemoOutput> {
+    Err(crate::config::ConfigError::Other(
+        "the Altinn 3 demo needs the mock's Altinn 3 world; use --platform altinn2".into(),
+    )
+    .into())
+}
+
+/// The six steps on the retired Altinn 2 API against a running mock server with the demo
+/// world.
+pub(crate) async fn run_altinn2(mock: &MockServer) -> anyhow::Result<DemoOutput> {
     let scopes = ScopeSet::parse("altinn:enduser")?;
     let settings = Settings {
         maskinporten: MaskinportenSettings::new(
@@ -67,13 +79,13 @@ pub(crate) async fn run_against(mock: &MockServer) -> anyhow::Result<DemoOutput>
         org: PartyRef::My,
         holder: tilgang::access::person_query(demo::PERSON_FNR, demo::PERSON_LAST_NAME)?,
         service: Some(commands::parse_service(&service)?),
+        packages: Vec::new(),
+        resource: None,
         actions: vec![Action::Read, Action::Write],
     };
     let show_input = RightsInput {
-        org: input.org.clone(),
-        holder: input.holder.clone(),
-        service: input.service.clone(),
         actions: Vec::new(),
+        ..input.clone()
     };
 
     let mut steps = Vec::new();

@@ -11,8 +11,13 @@ use std::{
 
 use serde::Serialize;
 use tilgang::{
-    access::{AccessReport, GrantOutcome, GrantStatus, RevokeOutcome, RevokeStatus},
+    access::{
+        AccessReport, GrantOutcome, GrantStatus, RemovalOutcome, RevokeOutcome, RevokeStatus,
+        RightHolderList, RightHolderOutcome,
+    },
+    altinn3::wire::{AuthorizedPartyDto, meta::PackageDto},
     domain::{Grantable, HeldAccess, HeldVia, Party},
+    maskinporten::SystemUserClaim,
 };
 
 use crate::cli::OutputFormat;
@@ -115,9 +120,41 @@ pub(crate) struct TokenOutput {
     pub(crate) scopes: Vec<String>,
     /// The consumer organisation, from the token.
     pub(crate) consumer: Option<String>,
+    /// The system user the token is for, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) system_user: Option<SystemUserOutput>,
     /// The token itself, only with `--show-token`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) token: Option<String>,
+}
+
+/// The system user a token is for, as its claims say.
+#[derive(Debug, Serialize)]
+pub(crate) struct SystemUserOutput {
+    /// The system user's id.
+    pub(crate) id: Option<String>,
+    /// The customer organisation.
+    pub(crate) org: Option<String>,
+    /// The vendor's system.
+    pub(crate) system_id: Option<String>,
+}
+
+impl From<SystemUserClaim> for SystemUserOutput {
+    fn from(c: SystemUserClaim) -> Self {
+        SystemUserOutput {
+            id: c.id,
+            org: c.org,
+            system_id: c.system_id,
+        }
+    }
+}
+
+fn system_user_lines(s: &mut String, su: &Option<SystemUserOutput>, pad: &str) {
+    if let Some(su) = su {
+        let _ = writeln!(s, "  system user:{pad}{}", opt(su.id.as_deref()));
+        let _ = writeln!(s, "  for org:{pad}    {}", opt(su.org.as_deref()));
+        let _ = writeln!(s, "  system:{pad}     {}", opt(su.system_id.as_deref()));
+    }
 }
 
 impl Render for TokenOutput {
@@ -136,6 +173,7 @@ impl Render for TokenOutput {
         };
         let _ = writeln!(s, "  scopes:   {scopes}");
         let _ = writeln!(s, "  consumer: {}", opt(self.consumer.as_deref()));
+        system_user_lines(&mut s, &self.system_user, "");
         if let Some(token) = &self.token {
             let _ = writeln!(s, "  token:    {token}");
         }
@@ -150,6 +188,9 @@ pub(crate) struct ExchangeOutput {
     pub(crate) expires_at: String,
     /// Seconds left.
     pub(crate) expires_in: u64,
+    /// The system user the token is for, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) system_user: Option<SystemUserOutput>,
     /// Whether an enterprise user was sent along.
     pub(crate) enterprise_user: Option<String>,
     /// The token itself, only with `--show-token`.
@@ -171,6 +212,7 @@ impl Render for ExchangeOutput {
             "  enterprise user: {}",
             opt(self.enterprise_user.as_deref())
         );
+        system_user_lines(&mut s, &self.system_user, "     ");
         if let Some(token) = &self.token {
             let _ = writeln!(s, "  token:           {token}");
         }
@@ -363,6 +405,129 @@ impl Render for RevokeOutcome {
     }
 }
 
+/// `altinn parties`: the organisations the system user may act for.
+#[derive(Debug, Serialize)]
+pub(crate) struct PartiesOutput {
+    /// The parties, as Altinn lists them (a person's number masked in JSON too).
+    pub(crate) parties: Vec<AuthorizedPartyDto>,
+}
+
+impl Render for PartiesOutput {
+    fn text(&self) -> String {
+        let mut table = Table::new(&["ORG NUMBER", "NAME", "PARTY UUID", "PACKAGES"]);
+        for p in &self.parties {
+            for p in std::iter::once(p).chain(p.subunits.iter()) {
+                table.row(vec![
+                    opt(p.organization_number.as_deref()),
+                    opt(p.name.as_deref()),
+                    p.party_uuid.to_string(),
+                    if p.authorized_access_packages.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        p.authorized_access_packages.join(", ")
+                    },
+                ]);
+            }
+        }
+        let mut s = String::from("Parties the system user may act for\n");
+        if self.parties.is_empty() {
+            s.push_str("  (none)\n");
+        } else {
+            let _ = write!(s, "{table}");
+        }
+        s
+    }
+}
+
+/// `altinn packages`: the catalogue.
+#[derive(Debug, Serialize)]
+pub(crate) struct PackagesOutput {
+    /// The packages.
+    pub(crate) packages: Vec<PackageDto>,
+}
+
+impl Render for PackagesOutput {
+    fn text(&self) -> String {
+        let mut table = Table::new(&["CODE", "NAME", "AREA", "ASSIGNABLE", "DELEGABLE"]);
+        for p in &self.packages {
+            let code = p
+                .urn
+                .strip_prefix("urn:altinn:accesspackage:")
+                .unwrap_or(&p.urn)
+                .to_owned();
+            table.row(vec![
+                code,
+                p.name.clone(),
+                p.area
+                    .as_ref()
+                    .map(|a| a.name.clone())
+                    .unwrap_or_else(|| "-".into()),
+                yes_no(p.is_assignable),
+                yes_no(p.is_delegable),
+            ]);
+        }
+        let mut s = format!("{} access package(s)\n", self.packages.len());
+        let _ = write!(s, "{table}");
+        s
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_owned()
+}
+
+impl Render for RightHolderList {
+    fn text(&self) -> String {
+        let mut table = Table::new(&["KIND", "NAME", "NUMBER", "PARTY"]);
+        for p in &self.right_holders {
+            table.row(vec![
+                p.kind.to_string(),
+                opt(p.name.as_deref()),
+                p.ssn
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .or_else(|| p.organization_number.clone())
+                    .unwrap_or_else(|| "-".into()),
+                opt(p.reference()),
+            ]);
+        }
+        let mut s = format!("Right holders of {}\n", self.org);
+        if self.right_holders.is_empty() {
+            s.push_str("  (none)\n");
+        } else {
+            let _ = write!(s, "{table}");
+        }
+        s
+    }
+}
+
+impl Render for RightHolderOutcome {
+    fn text(&self) -> String {
+        let what = match self.change {
+            tilgang::ports::RightHolderChange::Added => "added as a right holder",
+            tilgang::ports::RightHolderChange::AlreadyRightHolder => {
+                "already a right holder; nothing changed"
+            }
+            tilgang::ports::RightHolderChange::NotNeeded => {
+                "looked up (Altinn 2 makes a right holder by the first delegation)"
+            }
+            _ => "done",
+        };
+        format!("{} of {}: {what}\n", party_line(&self.holder), self.org)
+    }
+}
+
+impl Render for RemovalOutcome {
+    fn text(&self) -> String {
+        let what = if self.removed {
+            "removed as a right holder"
+        } else {
+            "not a right holder; nothing to do"
+        };
+        format!("{} of {}: {what}\n", self.holder, self.org)
+    }
+}
+
 /// What the demo did: one entry per step.
 #[derive(Debug, Serialize)]
 pub(crate) struct DemoOutput {
@@ -492,6 +657,7 @@ mod tests {
             expires_in: 119,
             scopes: vec!["altinn:enduser".into()],
             consumer: Some("0192:310000000".into()),
+            system_user: None,
             token: None,
         };
         assert_eq!(out.expires_at, "1970-01-02T00:00:00Z");

@@ -10,16 +10,60 @@ use std::path::{Path, PathBuf};
 use tilgang::{
     AltinnSettings, Backend, MaskinportenSettings, Settings, Stack,
     domain::{
-        ScopeSet,
+        OrgNumber, PartyRef, ScopeSet,
         secret::{ApiKey, EnterpriseUserCredentials, Password},
     },
     maskinporten::{ClientKey, Environment, KeyError, PrivateKey},
-    ports::TokenRequest,
+    ports::{SystemUserAuthorization, TokenRequest},
 };
 use url::Url;
 
 use crate::cli::EnvName;
-use crate::config::{Config, ConfigError, ENTERPRISE_PASSWORD_ENV, EnvLookup, Setting, Source};
+use crate::config::{
+    ALTINN2_SCOPE, ALTINN3_SCOPES, Config, ConfigError, ENTERPRISE_PASSWORD_ENV, EnvLookup,
+    Setting, Source,
+};
+
+/// Which Altinn API manages access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Platform {
+    /// The Access Management enduser API, with a system user.
+    Altinn3,
+    /// The retired Altinn 2 REST API.
+    Altinn2,
+}
+
+impl Platform {
+    /// The platform the configuration names (default altinn3).
+    pub(crate) fn of(config: &Config) -> Result<Platform, ConfigError> {
+        let value = config.require(Setting::Platform)?;
+        match value.value.trim().to_ascii_lowercase().as_str() {
+            "altinn3" | "3" => Ok(Platform::Altinn3),
+            "altinn2" | "2" => Ok(Platform::Altinn2),
+            other => Err(config.invalid(
+                Setting::Platform,
+                format!("{other:?} is not one of altinn3, altinn2"),
+            )),
+        }
+    }
+}
+
+/// The organisation whose access is managed: `--org`, else the system user's organisation on
+/// Altinn 3 (so a customer's system user manages its own organisation by default) and `my` on
+/// Altinn 2.
+pub(crate) fn org(config: &Config) -> anyhow::Result<PartyRef> {
+    if let Some(org) = config.get(Setting::Org) {
+        return PartyRef::parse(&org.value).map_err(|e| config.invalid(Setting::Org, e).into());
+    }
+    if Platform::of(config)? == Platform::Altinn3
+        && let Some(org) = config.get(Setting::SystemUserOrg)
+    {
+        let number =
+            OrgNumber::parse(&org.value).map_err(|e| config.invalid(Setting::SystemUserOrg, e))?;
+        return Ok(PartyRef::Organisation(number));
+    }
+    Ok(PartyRef::My)
+}
 
 /// Problems building the stack that are not configuration lookups (e.g. a key file that does
 /// not parse). They are bad input, so they exit with 2.
@@ -109,12 +153,30 @@ fn maskinporten(config: &Config, env: EnvLookup<'_>) -> anyhow::Result<Maskinpor
     };
     let client_id = config.require(Setting::ClientId)?.value.clone();
     let key = client_key(config, env)?;
-    let scope_value = config.require(Setting::Scope)?;
-    let scopes =
-        ScopeSet::parse(&scope_value.value).map_err(|e| config.invalid(Setting::Scope, e))?;
+    let platform = Platform::of(config)?;
+    let scopes = match config.get(Setting::Scope) {
+        Some(value) => {
+            ScopeSet::parse(&value.value).map_err(|e| config.invalid(Setting::Scope, e))?
+        }
+        None => ScopeSet::parse(match platform {
+            Platform::Altinn3 => ALTINN3_SCOPES,
+            Platform::Altinn2 => ALTINN2_SCOPE,
+        })
+        .map_err(|e| config.invalid(Setting::Scope, e))?,
+    };
     let mut request = TokenRequest::scopes(scopes);
     if config.get(Setting::Resource).is_some() {
         request.resource = vec![url(config, Setting::Resource)?.to_string()];
+    }
+    if let Some(org) = config.get(Setting::SystemUserOrg)
+        && platform == Platform::Altinn3
+    {
+        let org =
+            OrgNumber::parse(&org.value).map_err(|e| config.invalid(Setting::SystemUserOrg, e))?;
+        request.system_user = Some(SystemUserAuthorization {
+            org,
+            external_ref: None,
+        });
     }
     Ok(MaskinportenSettings::new(
         environment,
@@ -128,21 +190,30 @@ fn maskinporten(config: &Config, env: EnvLookup<'_>) -> anyhow::Result<Maskinpor
 /// settings, the API key among them, are required).
 fn altinn(config: &Config, env: EnvLookup<'_>, need_api: bool) -> anyhow::Result<AltinnSettings> {
     let platform_url = url(config, Setting::PlatformUrl)?;
+    let platform = Platform::of(config)?;
     let enterprise_user = match config.get(Setting::EnterpriseUser) {
         Some(user) => Some(EnterpriseUserCredentials {
             user_name: user.value.clone(),
             password: Password::new(enterprise_password(env, &user.source)?),
         }),
+        // The mock's demo enterprise user is public test material, built in for the retired
+        // Altinn 2 flow against `--env local`.
+        None if config.env == EnvName::Local && platform == Platform::Altinn2 => {
+            Some(EnterpriseUserCredentials {
+                user_name: tilgang_mock::demo::ENTERPRISE_USER.to_owned(),
+                password: Password::new(tilgang_mock::demo::ENTERPRISE_PASSWORD),
+            })
+        }
         None => None,
     };
-    let backend = if need_api {
-        Some(Backend::Altinn2 {
+    let backend = match (need_api, platform) {
+        (false, _) => None,
+        (true, Platform::Altinn3) => Some(Backend::Altinn3 { retry: None }),
+        (true, Platform::Altinn2) => Some(Backend::Altinn2 {
             api_url: url(config, Setting::ApiUrl)?,
             api_key: ApiKey::new(config.require(Setting::ApiKey)?.value.clone()),
             retry: None,
-        })
-    } else {
-        None
+        }),
     };
     Ok(AltinnSettings {
         platform_url,

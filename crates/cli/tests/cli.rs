@@ -70,6 +70,8 @@ impl Run {
 /// The user's environment for `mock`: URLs and demo credentials in the documented variables.
 fn user_env(mock: &MockServer, key_file: &Path) -> Vec<(&'static str, String)> {
     vec![
+        // These tests drive the retired Altinn 2 flow, which is no longer the default.
+        ("ALTINN_PLATFORM", "altinn2".to_owned()),
         ("MASKINPORTEN_URL", mock.issuer().to_string()),
         ("MASKINPORTEN_CLIENT_ID", demo::CLIENT_ID.to_owned()),
         ("MASKINPORTEN_KEY", key_file.display().to_string()),
@@ -201,7 +203,7 @@ fn completions_are_generated() {
 
 #[test]
 fn demo_runs_every_step_without_configuration() {
-    let run = Env::empty().run(&["demo", "--output", "json"]);
+    let run = Env::empty().run(&["demo", "--platform", "altinn2", "--output", "json"]);
     run.expect(0);
     run.assert_no_leaks();
     let v = run.json();
@@ -217,7 +219,7 @@ fn demo_runs_every_step_without_configuration() {
     assert_eq!(shows[2], Vec::<String>::new());
     assert_eq!(steps[2]["result"]["ssn"], "268992*****");
 
-    let text = Env::empty().run(&["demo"]);
+    let text = Env::empty().run(&["demo", "--platform", "altinn2"]);
     text.expect(0);
     text.assert_no_leaks();
     assert!(text.stdout.contains("== Step 6"), "{}", text.stdout);

@@ -29,9 +29,68 @@ pub(crate) fn consumer_org(token: &str) -> Option<String> {
     id.split(':').nth(1).map(str::to_owned)
 }
 
+/// The system user a token is for, read from its `authorization_details`
+/// (`shared/spec/altinn3-accessmanagement.md` §5.1), for display only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemUserClaim {
+    /// The system user's id (`systemuser_id[0]`, the one Altinn uses).
+    pub id: Option<String>,
+    /// The customer organisation's number (`systemuser_org.ID`, `0192:<orgno>`; the key is
+    /// spelt `ID` or `id`).
+    pub org: Option<String>,
+    /// The vendor's system (`system_id`).
+    pub system_id: Option<String>,
+}
+
+/// The system user a Maskinporten or Altinn token is for, if it carries one. The token is not
+/// verified: this is for showing, never for deciding.
+pub fn system_user_claim(token: &str) -> Option<SystemUserClaim> {
+    let payload = payload(token)?;
+    let details = payload.get("authorization_details")?.as_array()?;
+    let detail = details
+        .iter()
+        .find(|d| d.get("type").and_then(Value::as_str) == Some("urn:altinn:systemuser"))?;
+    let org = detail.get("systemuser_org").and_then(|o| {
+        o.get("ID")
+            .or_else(|| o.get("id"))
+            .and_then(Value::as_str)
+            .map(|id| id.rsplit(':').next().unwrap_or(id).to_owned())
+    });
+    Some(SystemUserClaim {
+        id: detail
+            .get("systemuser_id")
+            .and_then(Value::as_array)
+            .and_then(|ids| ids.first())
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        org,
+        system_id: detail
+            .get("system_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_system_user_in_either_spelling() {
+        for key in ["ID", "id"] {
+            let t = token(&format!(
+                r#"{{"authorization_details":[{{"type":"urn:altinn:systemuser","systemuser_org":{{"authority":"iso6523-actorid-upis","{key}":"0192:310000001"}},"systemuser_id":["8e1d2c3b-4a59-4f68-9e7d-6c5b4a392817"],"system_id":"310999999_hr-sync"}}]}}"#
+            ));
+            let claim = system_user_claim(&t).unwrap();
+            assert_eq!(claim.org.as_deref(), Some("310000001"));
+            assert_eq!(
+                claim.id.as_deref(),
+                Some("8e1d2c3b-4a59-4f68-9e7d-6c5b4a392817")
+            );
+            assert_eq!(claim.system_id.as_deref(), Some("310999999_hr-sync"));
+        }
+        assert_eq!(system_user_claim(&token(r#"{"scope":"x"}"#)), None);
+    }
 
     fn token(claims: &str) -> String {
         format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode(claims))

@@ -90,6 +90,7 @@ pub use grant::{
     SigningAlgorithm, validate,
 };
 pub use http::HttpConfig;
+pub use jwt::{SystemUserClaim, system_user_claim};
 pub use key::{CertificateChain, ClientKey, KeyError, KeyReference, MIN_RSA_BITS, PrivateKey};
 pub use patience::{OutagePolicy, UntilDeadline};
 pub use tilgang_ports::{

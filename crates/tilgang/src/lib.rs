@@ -5,12 +5,13 @@
 //!
 //! 1. a Maskinporten client with its token cache (step 1), optionally waiting out an outage;
 //! 2. the Altinn token exchange over it (step 2);
-//! 3. the chosen Altinn adapter over the exchange: [`Backend::Altinn2`] for the retired
-//!    Altinn 2 REST API;
+//! 3. the chosen Altinn adapter over the exchange: [`Backend::Altinn3`] for the Access
+//!    Management enduser API with a system-user token, or [`Backend::Altinn2`] for the
+//!    retired Altinn 2 REST API;
 //! 4. the use cases ([`AccessManager`](access::AccessManager)) over the adapter (steps 3–6).
 //!
 //! The parts are re-exported under short names ([`domain`], [`ports`], [`maskinporten`],
-//! [`altinn2`], [`access`]) so one dependency is enough; teams that need only one part can
+//! [`altinn2`], [`altinn3`], [`access`]) so one dependency is enough; teams that need only one part can
 //! depend on that crate alone.
 //!
 //! ```no_run
@@ -55,12 +56,14 @@ use url::Url;
 
 pub use tilgang_access as access;
 pub use tilgang_altinn2 as altinn2;
+pub use tilgang_altinn3 as altinn3;
 pub use tilgang_domain as domain;
 pub use tilgang_maskinporten as maskinporten;
 pub use tilgang_ports as ports;
 
 use access::AccessManager;
 use altinn2::{Altinn2Client, Altinn2Config};
+use altinn3::{Altinn3Client, Altinn3Config};
 use domain::secret::{ApiKey, EnterpriseUserCredentials};
 use maskinporten::{
     AltinnExchange, ClientKey, Environment, MaskinportenClient, OutagePolicy, UntilDeadline,
@@ -130,6 +133,13 @@ pub struct AltinnSettings {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Backend {
+    /// The Altinn 3 Access Management enduser API, under the platform URL, called with the
+    /// exchanged system-user token (set `TokenRequest::system_user` in the Maskinporten
+    /// settings).
+    Altinn3 {
+        /// Retries of idempotent calls; `None` for the default.
+        retry: Option<RetryPolicy>,
+    },
     /// The Altinn 2 REST API (switched off in June 2026; its mock remains).
     Altinn2 {
         /// The REST root (paths `/api/...`), e.g. `https://tt02.altinn.no`.
@@ -147,6 +157,8 @@ pub enum Backend {
 pub enum Adapter {
     /// The Altinn 2 REST client.
     Altinn2(Arc<Altinn2Client>),
+    /// The Altinn 3 access-management client.
+    Altinn3(Arc<Altinn3Client>),
 }
 
 /// The whole chain, built once and shared (every part is cheap to clone).
@@ -191,6 +203,9 @@ pub enum BuildError {
     /// The Altinn 2 adapter refused its settings.
     #[error("cannot set up the Altinn 2 client")]
     Altinn2(#[source] altinn2::ConfigError),
+    /// The Altinn 3 adapter refused its settings.
+    #[error("cannot set up the Altinn 3 client")]
+    Altinn3(#[source] altinn3::ConfigError),
 }
 
 impl Stack {
@@ -222,6 +237,7 @@ impl Stack {
         let Some(altinn) = settings.altinn else {
             return Ok(stack);
         };
+        let platform_url = altinn.platform_url.clone();
         let mut exchange = AltinnExchange::builder(
             Arc::clone(&stack.tokens),
             stack.request.clone(),
@@ -245,6 +261,7 @@ impl Stack {
         let Some(backend) = altinn.backend else {
             return Ok(stack);
         };
+
         let (adapter, parties, rights): (Adapter, Arc<dyn Parties>, Arc<dyn Rights>) = match backend
         {
             Backend::Altinn2 {
@@ -259,6 +276,15 @@ impl Stack {
                 let client =
                     Arc::new(Altinn2Client::new(config, exchange).map_err(BuildError::Altinn2)?);
                 (Adapter::Altinn2(client.clone()), client.clone(), client)
+            }
+            Backend::Altinn3 { retry } => {
+                let mut config = Altinn3Config::new(platform_url);
+                if let Some(retry) = retry {
+                    config.retry = retry;
+                }
+                let client =
+                    Arc::new(Altinn3Client::new(config, exchange).map_err(BuildError::Altinn3)?);
+                (Adapter::Altinn3(client.clone()), client.clone(), client)
             }
         };
         stack.adapter = Some(adapter);

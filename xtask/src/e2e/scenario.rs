@@ -107,6 +107,8 @@ pub(crate) fn user_env_for(base: &str, root: &Path, work: &Path) -> Vec<(String,
         ),
         // The API key comes from the profile file, the way a user keeps it out of the shell.
         ("ALTINN_CONFIG".into(), config.display().to_string()),
+        // This scenario drives the retired Altinn 2 flow, which is no longer the default.
+        ("ALTINN_PLATFORM".into(), "altinn2".into()),
         ("ALTINN_PROFILE".into(), "e2e".into()),
     ]
 }
