@@ -9,8 +9,9 @@
 use reqwest::Method;
 use tilgang_altinn3_wire::{
     AccessPackageDtoCheck, AssignmentDto, AssignmentPackageDto, AuthorizedPartyDto, ConnectionDto,
-    ExternalResourceRightDto, PackagePermissionDto, PersonInput, ResourceCheckDto,
-    ResourcePermissionDto, RightKeyListDto, RolePermissionDto, meta::PackageDto,
+    ExternalResourceRightDto, PackagePermissionDto, PaginatedResult, PersonInput, ResourceCheckDto,
+    ResourcePermissionDto, RightKeyListDto, RolePermissionDto,
+    meta::{PackageDto, SearchObject},
 };
 use tilgang_domain::{PackageCode, PartyUuid, ResourceId, RoleCode};
 use tilgang_http::Call;
@@ -290,11 +291,14 @@ impl Altinn3Client {
     }
 
     /// The access-package catalogue matching `term` (§6.1 `search`); public, no token.
+    /// The answer is a list of hits, each wrapping a package with its score (read bare or
+    /// wrapped in `{links, data}`, as every list of the wire model).
     pub async fn search_packages(&self, term: &str) -> Result<Vec<PackageDto>, AltinnError> {
         let url = self.url("meta/info/accesspackages/search", &[("term", term)]);
         let call = Call::get(url, JSON);
         let body = self.send_public(&call).await?;
-        decode(&call, &body)
+        let hits: PaginatedResult<SearchObject<PackageDto>> = decode(&call, &body)?;
+        Ok(hits.data.into_iter().map(|hit| hit.object).collect())
     }
 
     /// One access package by its URN (§6.1 `package/urn/{urnValue}`); public, no token.

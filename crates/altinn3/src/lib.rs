@@ -40,9 +40,11 @@ mod config;
 mod error;
 mod ports;
 mod problem;
+mod systemregister;
 
 pub use client::Altinn3Client;
 pub use config::{Altinn3Config, PRODUCTION_PLATFORM_URL, TT02_PLATFORM_URL};
 pub use error::ConfigError;
+pub use systemregister::{SYSTEM_REGISTER_SCOPES, SystemRegisterClient};
 /// The Altinn 3 wire model this adapter reads and writes, for callers who need the DTOs.
 pub use tilgang_altinn3_wire as wire;

@@ -108,7 +108,17 @@ fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a V
 /// resource delete means an unknown resource.
 fn advice(status: u16, codes: &[String], path: &str) -> String {
     let has = |code: &str| codes.iter().any(|c| c == code);
-    let text = if has("AM-00026") {
+    let text = if has("AUTH-00004") {
+        "that customer already has a system user for this system: `altinn systemuser list` \
+         shows it"
+    } else if has("AUTH-00011") {
+        "no such system in the system register: register it first with `altinn system register`"
+    } else if has("AUTH-00052") {
+        "one of the access packages is unknown or not assignable: a system may ask only for \
+         packages that can be assigned"
+    } else if has("AUTH-00023") {
+        "the token names no vendor organisation: use the vendor's own Maskinporten client"
+    } else if has("AM-00026") {
         "Altinn blocks person lookups for an hour after two failed ones (the count is shared by \
          every system user on the Altinn instance): wait before adding a person again, and \
          check the fødselsnummer and last name first"

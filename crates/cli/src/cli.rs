@@ -238,9 +238,19 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: Option<PackagesCommand>,
     },
+    /// The vendor's systems in the Altinn system register (Altinn 3 onboarding).
+    #[command(subcommand)]
+    System(SystemCommand),
+    /// Ask customers for system users and follow the requests (Altinn 3 onboarding).
+    #[command(subcommand)]
+    Systemuser(SystemuserCommand),
     /// Run all six steps against a built-in mock server (no configuration needed); on
     /// Altinn 3 by default, `--platform altinn2` for the retired API.
-    Demo,
+    Demo {
+        /// Show the onboarding first: register the system, request a system user, approve it.
+        #[arg(long)]
+        onboarding: bool,
+    },
     /// Print a shell completion script to stdout.
     Completions {
         /// The shell.
@@ -296,6 +306,73 @@ pub(crate) struct HolderArgs {
     /// An organisation's number.
     #[arg(long, value_name = "ORGNO", conflicts_with_all = ["person", "last_name"])]
     pub(crate) org_number: Option<String>,
+}
+
+/// `altinn system ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SystemCommand {
+    /// Create the vendor's system, or update it when it exists.
+    Register {
+        /// The system's id: the vendor's organisation number, `_`, a name.
+        #[arg(long, value_name = "VENDORORGNO_NAME")]
+        id: String,
+        /// The name customers see.
+        #[arg(long, value_name = "TEXT")]
+        name: String,
+        /// An access package the system will ask customers for; repeat for several.
+        #[arg(long = "package", value_name = "CODE")]
+        packages: Vec<String>,
+        /// Another Maskinporten client id of the system, besides the configured `--client-id`
+        /// (which is always included); repeat for several.
+        #[arg(long = "extra-client-id", value_name = "ID")]
+        client_ids: Vec<String>,
+    },
+    /// Show one system (default: the configured `--system`).
+    Show {
+        /// The system's id.
+        #[arg(long, value_name = "VENDORORGNO_NAME")]
+        id: Option<String>,
+    },
+    /// The vendor's systems.
+    List,
+}
+
+/// `altinn systemuser ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SystemuserCommand {
+    /// Ask a customer for a system user of the system; prints the link to send them. Asking
+    /// again for the same customer and reference shows the existing request.
+    Request {
+        /// The customer organisation.
+        #[arg(long, value_name = "ORGNO")]
+        customer: String,
+        /// An access package to ask for; repeat for several (default: the system's).
+        #[arg(long = "package", value_name = "CODE")]
+        packages: Vec<String>,
+        /// A reference that tells several system users of one customer apart.
+        #[arg(long, value_name = "REF")]
+        external_ref: Option<String>,
+    },
+    /// Where a request stands: New, Accepted, Rejected, Denied or Timedout.
+    Status {
+        /// The request id.
+        #[arg(value_name = "REQUEST_ID", required_unless_present = "customer")]
+        request_id: Option<String>,
+        /// Or the customer the request was made to.
+        #[arg(long, value_name = "ORGNO")]
+        customer: Option<String>,
+        /// With --customer: the request's reference.
+        #[arg(long, value_name = "REF")]
+        external_ref: Option<String>,
+        /// Poll with backoff until the request is decided or the timeout passes.
+        #[arg(long)]
+        wait: bool,
+        /// How long `--wait` waits, in seconds.
+        #[arg(long = "timeout", value_name = "SECS", default_value_t = crate::onboarding::DEFAULT_WAIT_SECS)]
+        timeout_secs: u64,
+    },
+    /// The system users of the system, per customer.
+    List,
 }
 
 /// `altinn packages ...`.

@@ -32,7 +32,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     let env_lookup = |name: &str| std::env::var(name).ok();
     let env: EnvLookup<'_> = &env_lookup;
     match &cli.command {
-        Command::Demo => {
+        Command::Demo { onboarding } => {
             // The demo needs no configuration; only the platform is read, from the flag or
             // the environment.
             let platform = cli
@@ -50,7 +50,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
                     .into());
                 }
             };
-            return crate::demo::run(format, platform).await;
+            return crate::demo::run(format, platform, *onboarding).await;
         }
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
@@ -169,7 +169,16 @@ async fn run_with(
                 .context("reading the access-package catalogue failed")?;
             output::print(format, &PackagesOutput { packages })
         }
-        Command::Demo | Command::Completions { .. } => Ok(()),
+        Command::System(command) => {
+            let stack = wiring::stack(config, env, Need::Onboarding)?;
+            crate::onboarding::system(stack.onboarding()?.as_ref(), config, command, format).await
+        }
+        Command::Systemuser(command) => {
+            let stack = wiring::stack(config, env, Need::Onboarding)?;
+            crate::onboarding::systemuser(stack.onboarding()?.as_ref(), config, command, format)
+                .await
+        }
+        Command::Demo { .. } | Command::Completions { .. } => Ok(()),
     }
 }
 

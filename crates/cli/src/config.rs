@@ -57,6 +57,7 @@ pub(crate) enum Setting {
     EnterpriseUser,
     SystemUserOrg,
     Org,
+    System,
 }
 
 /// Built-in values: one for every environment, or one per environment.
@@ -105,7 +106,7 @@ pub(crate) struct SettingDef {
 /// Where the mock's demo world lives for `--env local`: its public test credentials are only
 /// valid against the mock.
 mod local {
-    pub(super) use tilgang_mock::demo::{API_KEY, CLIENT_ID, KID, ORG};
+    pub(super) use tilgang_mock::demo::{API_KEY, CLIENT_ID, KID, ORG, SYSTEM_ID};
 }
 
 /// The table of every setting, in the order of the README's table and of `--help`.
@@ -356,6 +357,23 @@ pub(crate) const SETTINGS: &[SettingDef] = &[
         secret: false,
         path: false,
         defaults: NO_DEFAULT,
+    },
+    SettingDef {
+        setting: Setting::System,
+        name: "system",
+        flag: Some("system"),
+        value_name: "VENDORORGNO_NAME",
+        help: "The vendor's system in the system register, for `altinn system` and \
+               `altinn systemuser`",
+        heading: "Altinn",
+        env: Some("ALTINN_SYSTEM_ID"),
+        key: "system",
+        secret: false,
+        path: false,
+        defaults: Defaults {
+            local: Some(local::SYSTEM_ID),
+            ..NO_DEFAULT
+        },
     },
 ];
 

@@ -24,7 +24,12 @@ use crate::{
 };
 
 /// Runs the demo and prints every step.
-pub(crate) async fn run(format: OutputFormat, platform: Platform) -> anyhow::Result<()> {
+pub(crate) async fn run(
+    format: OutputFormat,
+    platform: Platform,
+    onboarding: bool,
+) -> anyhow::Result<()> {
+    let _ = onboarding;
     let mock = MockServer::start().await;
     let out = match platform {
         Platform::Altinn3 => run_altinn3(&mock).await?,
@@ -66,6 +71,7 @@ pub(crate) async fn run_altinn2(mock: &MockServer) -> anyhow::Result<DemoOutput>
                 api_key: ApiKey::new(demo::API_KEY),
                 retry: None,
             }),
+            onboarding: None,
         }),
     };
     let stack = Stack::build(settings)?;

@@ -10,6 +10,7 @@ mod commands;
 mod config;
 mod demo;
 mod hints;
+mod onboarding;
 mod output;
 mod wiring;
 

@@ -106,6 +106,8 @@ pub(crate) enum Need {
     Exchange,
     /// Everything.
     Access,
+    /// The vendor's onboarding calls (the system register), besides steps 1 and 2.
+    Onboarding,
 }
 
 /// Builds the stack a command needs from the resolved configuration.
@@ -122,7 +124,16 @@ pub(crate) fn settings(
 ) -> Result<Settings, anyhow::Error> {
     let maskinporten = maskinporten(config, env)?;
     let altinn = if need >= Need::Exchange {
-        Some(altinn(config, env, need == Need::Access)?)
+        let mut settings = altinn(config, env, need == Need::Access)?;
+        if need == Need::Onboarding {
+            // The vendor's own token: no system user in it, the system-register scopes.
+            let mut request = maskinporten.request.clone();
+            request.system_user = None;
+            request.scopes = ScopeSet::parse(tilgang::altinn3::SYSTEM_REGISTER_SCOPES)
+                .map_err(|e| config.invalid(Setting::Scope, e))?;
+            settings.onboarding = Some(request);
+        }
+        Some(settings)
     } else {
         None
     };
@@ -220,6 +231,7 @@ fn altinn(config: &Config, env: EnvLookup<'_>, need_api: bool) -> anyhow::Result
         enterprise_user,
         retry: None,
         backend,
+        onboarding: None,
     })
 }
 

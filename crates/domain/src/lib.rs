@@ -9,6 +9,8 @@
 //!   ([`PartyQuery`]) and describe them ([`Party`]).
 //! - [`access`]: what can be granted ([`Grantable`]: service rights, resource rights, access
 //!   packages, roles) and what is held, by which paths ([`HeldAccess`], [`HeldVia`]).
+//! - [`onboarding`]: a vendor's system, requests to customers for system users, and the
+//!   system users that exist.
 //! - [`secret`]: secrets (tokens, keys, passwords) whose `Debug` is redacted.
 //!
 //! Architecture invariants: this crate does no I/O. It knows nothing of HTTP, sockets, tokio or
@@ -18,6 +20,7 @@
 
 pub mod access;
 pub mod id;
+pub mod onboarding;
 pub mod party;
 pub mod secret;
 mod text_enum;
@@ -29,6 +32,7 @@ pub use id::{
     Fnr, FnrCheckRule, FnrKind, IdError, MaskedSsn, OrgNumber, PackageCode, PartyId, PartyUuid,
     ReporteeId, ResourceId, RoleCode, Scope, ScopeSet, ServiceCode, ServiceEditionCode,
 };
+pub use onboarding::{RequestStatus, SystemId, SystemUserInfo, SystemUserRequest, VendorSystem};
 pub use party::{Name, Party, PartyKind, PartyQuery, PartyRef};
 
 /// Re-exports for the [`text_enum!`] macro; not part of the API.

@@ -190,6 +190,7 @@ fn wire(base: &str) -> anyhow::Result<Wired> {
                 api_key: ApiKey::new(demo::API_KEY),
                 retry: None,
             }),
+            onboarding: None,
         }),
     };
     let stack = Stack::build(settings)?;

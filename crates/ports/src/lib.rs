@@ -5,6 +5,7 @@
 //! - [`Parties`]: a fødselsnummer or organisation number to a party, read-only (step 3).
 //! - [`Rights`]: right holders and what they hold; grant, revoke, add and remove right holders
 //!   (steps 4–6).
+//! - [`SystemRegister`]: a vendor's systems and requests to customers for system users.
 //! - [`Clock`]: the time, so that expiry logic can be tested without waiting.
 //!
 //! Adapters implement these traits (one per Altinn generation); use cases and the app depend
@@ -27,7 +28,8 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tilgang_domain::{
-    Grantable, HeldAccess, OrgNumber, Party, PartyQuery, PartyRef, ScopeSet,
+    Grantable, HeldAccess, OrgNumber, PackageCode, Party, PartyQuery, PartyRef, ScopeSet, SystemId,
+    SystemUserInfo, SystemUserRequest, VendorSystem,
     secret::{AccessToken, AltinnToken},
 };
 
@@ -244,6 +246,68 @@ pub trait Rights: Send + Sync {
         holder: &Party,
         cascade: bool,
     ) -> Result<(), AltinnError>;
+}
+
+/// What [`SystemRegister::register`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Registration {
+    /// The system was created.
+    Created,
+    /// The system existed and was updated to match.
+    Updated,
+}
+
+/// A request for a system user, and whether it was made now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestOutcome {
+    /// The request.
+    pub request: SystemUserRequest,
+    /// Whether it already existed (asking again shows it instead of failing).
+    pub existing: bool,
+}
+
+/// System-user onboarding: the vendor's systems in the system register, requests to
+/// customers for system users, and the system users that exist. Called with the vendor's own
+/// token (no system user in it).
+#[cfg_attr(any(test, feature = "mocks"), automock)]
+#[async_trait]
+pub trait SystemRegister: Send + Sync {
+    /// Creates the system, or updates it when it exists, to hold exactly `system`'s name,
+    /// packages and client ids.
+    async fn register(&self, system: &VendorSystem) -> Result<Registration, AltinnError>;
+
+    /// One system, if it exists.
+    async fn system(&self, id: &SystemId) -> Result<Option<VendorSystem>, AltinnError>;
+
+    /// The vendor's systems.
+    async fn systems(&self) -> Result<Vec<VendorSystem>, AltinnError>;
+
+    /// Asks `customer` for a system user of `system` with `packages`. The same customer and
+    /// reference again gives the existing request.
+    async fn request_system_user(
+        &self,
+        system: &SystemId,
+        customer: &OrgNumber,
+        packages: &[PackageCode],
+        external_ref: Option<String>,
+    ) -> Result<RequestOutcome, AltinnError>;
+
+    /// One request, by its id.
+    async fn request(&self, id: &str) -> Result<Option<SystemUserRequest>, AltinnError>;
+
+    /// The request for a customer and reference (the reference defaults to the customer's
+    /// number, as Altinn's does).
+    async fn request_for(
+        &self,
+        system: &SystemId,
+        customer: &OrgNumber,
+        external_ref: Option<String>,
+    ) -> Result<Option<SystemUserRequest>, AltinnError>;
+
+    /// The system users of `system`.
+    async fn system_users(&self, system: &SystemId) -> Result<Vec<SystemUserInfo>, AltinnError>;
 }
 
 /// Retry guidance shared by adapters: a bounded exponential backoff with full jitter.

@@ -16,28 +16,31 @@
 //!
 //! ```no_run
 //! use tilgang::{Backend, MaskinportenSettings, AltinnSettings, Settings, Stack};
-//! use tilgang::domain::{PartyRef, ScopeSet, secret::ApiKey};
+//! use tilgang::domain::{OrgNumber, PartyRef, ScopeSet};
 //! use tilgang::maskinporten::{ClientKey, Environment};
-//! use tilgang::ports::TokenRequest;
+//! use tilgang::ports::{SystemUserAuthorization, TokenRequest};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let key = ClientKey::from_file("maskinporten.jwk.json", None, None)?;
+//! // A token for the customer's system user, with the scopes that read and change its
+//! // right holders' accesses.
+//! let mut request = TokenRequest::scopes(ScopeSet::parse(
+//!     "altinn:accessmanagement/authorizedparties \
+//!      altinn:accessmanagement/enduser:connections:toothers.read \
+//!      altinn:accessmanagement/enduser:connections:toothers.write",
+//! )?);
+//! request.system_user = Some(SystemUserAuthorization {
+//!     org: OrgNumber::parse("310000000")?,
+//!     external_ref: None,
+//! });
 //! let settings = Settings {
-//!     maskinporten: MaskinportenSettings::new(
-//!         Environment::Test,
-//!         "my-client-id",
-//!         key,
-//!         TokenRequest::scopes(ScopeSet::parse("altinn:enduser")?),
-//!     ),
+//!     maskinporten: MaskinportenSettings::new(Environment::Test, "my-client-id", key, request),
 //!     altinn: Some(AltinnSettings {
 //!         platform_url: "https://platform.tt02.altinn.no".parse()?,
 //!         enterprise_user: None,
 //!         retry: None,
-//!         backend: Some(Backend::Altinn2 {
-//!             api_url: "https://tt02.altinn.no".parse()?,
-//!             api_key: ApiKey::new("my-api-key"),
-//!             retry: None,
-//!         }),
+//!         backend: Some(Backend::Altinn3 { retry: None }),
+//!         onboarding: None,
 //!     }),
 //! };
 //! let stack = Stack::build(settings)?;
@@ -63,7 +66,7 @@ pub use tilgang_ports as ports;
 
 use access::AccessManager;
 use altinn2::{Altinn2Client, Altinn2Config};
-use altinn3::{Altinn3Client, Altinn3Config};
+use altinn3::{Altinn3Client, Altinn3Config, SystemRegisterClient};
 use domain::secret::{ApiKey, EnterpriseUserCredentials};
 use maskinporten::{
     AltinnExchange, ClientKey, Environment, MaskinportenClient, OutagePolicy, UntilDeadline,
@@ -127,6 +130,10 @@ pub struct AltinnSettings {
     pub retry: Option<RetryPolicy>,
     /// The access-management API; without it only Altinn tokens are available.
     pub backend: Option<Backend>,
+    /// For a vendor's onboarding (the system register and system-user requests, Altinn 3):
+    /// what to ask Maskinporten for on the vendor's own behalf (the system-register scopes, no
+    /// system user). `None` leaves it out.
+    pub onboarding: Option<TokenRequest>,
 }
 
 /// Which Altinn access-management API the use cases run over.
@@ -170,6 +177,7 @@ pub struct Stack {
     exchange: Option<Arc<AltinnExchange>>,
     adapter: Option<Adapter>,
     access: Option<AccessManager>,
+    onboarding: Option<Arc<SystemRegisterClient>>,
 }
 
 impl fmt::Debug for Stack {
@@ -233,11 +241,29 @@ impl Stack {
             exchange: None,
             adapter: None,
             access: None,
+            onboarding: None,
         };
         let Some(altinn) = settings.altinn else {
             return Ok(stack);
         };
         let platform_url = altinn.platform_url.clone();
+        if let Some(request) = altinn.onboarding {
+            // The vendor's own token: the same Maskinporten client (its cache keys tokens by
+            // request), exchanged on its own.
+            let mut vendor =
+                AltinnExchange::builder(Arc::clone(&stack.tokens), request, platform_url.clone());
+            if let Some(retry) = altinn.retry {
+                vendor = vendor.retry(retry);
+            }
+            let vendor = Arc::new(vendor.build().map_err(|source| BuildError::Maskinporten {
+                what: "the vendor's token exchange",
+                source,
+            })?);
+            let client =
+                SystemRegisterClient::new(Altinn3Config::new(platform_url.clone()), vendor)
+                    .map_err(BuildError::Altinn3)?;
+            stack.onboarding = Some(Arc::new(client));
+        }
         let mut exchange = AltinnExchange::builder(
             Arc::clone(&stack.tokens),
             stack.request.clone(),
@@ -328,6 +354,14 @@ impl Stack {
             .ok_or(NotConfigured("the Altinn access-management API"))
     }
 
+    /// The vendor's onboarding: the system register and system-user requests (Altinn 3).
+    pub fn onboarding(&self) -> Result<Arc<dyn ports::SystemRegister>, NotConfigured> {
+        self.onboarding
+            .as_ref()
+            .map(|c| Arc::clone(c) as Arc<dyn ports::SystemRegister>)
+            .ok_or(NotConfigured("the vendor's onboarding (system register)"))
+    }
+
     /// Steps 3–6: the use cases.
     pub fn access(&self) -> Result<&AccessManager, NotConfigured> {
         self.access
@@ -367,6 +401,7 @@ mod tests {
                     api_key: ApiKey::new(demo::API_KEY),
                     retry: None,
                 }),
+                onboarding: None,
             }),
         }
     }

@@ -91,6 +91,7 @@ pub(crate) fn settings(mock: &MockServer, who: As<'_>) -> Settings {
                 api_key: ApiKey::new(who.api_key),
                 retry: None,
             }),
+            onboarding: None,
         }),
     }
 }
