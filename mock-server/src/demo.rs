@@ -15,10 +15,16 @@
 //! - [`BULK_ORG`] has [`BULK_RIGHT_HOLDERS`] right holders, and [`PAGING_PERSON_FNR`] holds
 //!   [`PAGING_PERSON_RIGHTS`] rights from it, so both exceed the 50-item cap.
 
+use uuid::Uuid;
+
 use crate::world::{
     AdminRole, ApiKey, Client, EnterpriseUser, HeldRight, HeldRole, Localised,
     MaskinportenDelegation, Organisation, Person, PublicJwk, RoleDefinition, Service, ServiceRight,
     Settings, SystemUser, World,
+    altinn3::{
+        Altinn3, AssignedPackage, Assignment3, EnterpriseUser3, Organisation3, PackageGrant,
+        Person3, RETTIGHETSHAVER, Resource3, VendorSystem,
+    },
 };
 
 /// The demo organisation (`DEMO AS`): owner of the clients, the party that delegates.
@@ -166,6 +172,95 @@ pub const DEFAULT_SCOPES: &[&str] = &[
     "tilgang:test.write",
 ];
 
+// The Altinn 3 part of the demo world (`shared/spec/altinn3-accessmanagement.md`).
+
+/// The party UUID of [`ORG`] (`DEMO AS`) in Altinn 3.
+pub const ORG_UUID: &str = "3f1e2d4c-5b6a-4978-8c9d-0e1f2a3b4c00";
+/// The party UUID of [`ORG_RECEIVER`] (no link to [`ORG`] in Altinn 3).
+pub const ORG_RECEIVER_UUID: &str = "3f1e2d4c-5b6a-4978-8c9d-0e1f2a3b4c01";
+/// The party UUID of [`OTHER_ORG`].
+pub const OTHER_ORG_UUID: &str = "3f1e2d4c-5b6a-4978-8c9d-0e1f2a3b4c02";
+/// The party UUID of [`BULK_ORG`]: a customer with no system user yet (the onboarding flow's).
+pub const BULK_ORG_UUID: &str = "3f1e2d4c-5b6a-4978-8c9d-0e1f2a3b4c03";
+/// The party UUID of [`PERSON_FNR`] (`TOM HEIS`): a right holder of [`ORG`] with nothing else.
+pub const PERSON_UUID: &str = "a1b2c3d4-e5f6-4789-8abc-def012340001";
+/// The profile user id of [`PERSON_FNR`].
+pub const PERSON_USER_ID: u64 = 1_000_001;
+/// The party UUID of [`ROLE_PERSON_FNR`] (`KARI NORDMANN`): daglig leder (DAGL) of [`ORG`],
+/// so she holds `tilgangsstyrer` and more through a key role, and the imported Altinn 2 role
+/// `utinn` directly.
+pub const DAGL_PERSON_UUID: &str = "a1b2c3d4-e5f6-4789-8abc-def012340002";
+/// The fødselsnummer of the DAGL person (= [`ROLE_PERSON_FNR`]).
+pub const DAGL_PERSON_FNR: &str = ROLE_PERSON_FNR;
+/// Her last name.
+pub const DAGL_PERSON_LAST_NAME: &str = ROLE_PERSON_LAST_NAME;
+/// The assignment id of her `utinn` role from [`ORG`].
+pub const DAGL_PERSON_UTINN_ASSIGNMENT: &str = "0199a1b2-c3d4-7e5f-8a6b-000000000012";
+/// The party UUID of [`PAGING_PERSON_FNR`] (`KAI MOSSIGE`): in the profile register, no
+/// connection to [`ORG`] yet (E3's person to add).
+pub const PROFILE_PERSON_UUID: &str = "a1b2c3d4-e5f6-4789-8abc-def012340003";
+/// Its fødselsnummer (= [`PAGING_PERSON_FNR`]).
+pub const PROFILE_PERSON_FNR: &str = PAGING_PERSON_FNR;
+/// Its last name.
+pub const PROFILE_PERSON_LAST_NAME: &str = PAGING_PERSON_LAST_NAME;
+/// The entity UUID of [`NOBODY_USER`] (type `Virksomhetbruker`, which may not be a right
+/// holder).
+pub const ENTERPRISE_USER_UUID: &str = "a1b2c3d4-e5f6-4789-8abc-def012340004";
+/// The right-holder link [`ORG`] → [`PERSON_UUID`].
+pub const PERSON_LINK_ID: &str = "0199a1b2-c3d4-7e5f-8a6b-000000000010";
+/// The right-holder link [`ORG`] → [`SYSTEM_USER_ID`].
+pub const SYSTEM_USER_LINK_ID: &str = "0199a1b2-c3d4-7e5f-8a6b-000000000020";
+/// The DAGL assignment [`ORG`] → [`DAGL_PERSON_UUID`].
+pub const DAGL_ASSIGNMENT_ID: &str = "0199a1b2-c3d4-7e5f-8a6b-000000000011";
+/// The packages [`SYSTEM_USER_ID`] holds directly from [`ORG`]: it is an access manager
+/// (`tilgangsstyrer`) and may hand out the other two.
+pub const SYSTEM_USER_PACKAGES: &[&str] = &[
+    PACKAGE_TILGANGSSTYRER,
+    PACKAGE_POSTTJENESTER,
+    PACKAGE_REGNSKAP,
+];
+/// `tilgangsstyrer`.
+pub const PACKAGE_TILGANGSSTYRER: &str = "tilgangsstyrer";
+/// `posttjenester` (a package the demo system user may hand out).
+pub const PACKAGE_POSTTJENESTER: &str = "posttjenester";
+/// `regnskap-okonomi-rapport` (held by the demo system user; gives `ttd-hr-rapport` read).
+pub const PACKAGE_REGNSKAP: &str = "regnskap-okonomi-rapport";
+/// `skattegrunnlag` (assignable, but the demo system user does not hold it).
+pub const PACKAGE_NOT_HELD: &str = "skattegrunnlag";
+/// `lonn` (gives `ttd-hr-rapport` read and write; not held by the demo system user).
+pub const PACKAGE_LONN: &str = "lonn";
+/// `ansvarlig-revisor` (not assignable by end users).
+pub const PACKAGE_NOT_ASSIGNABLE: &str = "ansvarlig-revisor";
+/// `innbygger-skatteforhold-privatpersoner` (a Person package, not given from organisations).
+pub const PACKAGE_PERSON: &str = "innbygger-skatteforhold-privatpersoner";
+/// The demo resource: actions `read` (given by [`PACKAGE_REGNSKAP`], so the demo system user
+/// may delegate it) and `write` (given only by [`PACKAGE_LONN`], so it may not).
+pub const RESOURCE_ID: &str = "ttd-hr-rapport";
+/// Its UUID.
+pub const RESOURCE_UUID: &str = "0199b000-0000-7000-8000-000000000001";
+/// Its name.
+pub const RESOURCE_NAME: &str = "HR-rapportering";
+/// A resource whose rights may not be delegated.
+pub const NON_DELEGABLE_RESOURCE_ID: &str = "ttd-ikke-delegerbar";
+/// A resource without policy rights (its delegation check answers AM-00008).
+pub const NO_POLICY_RESOURCE_ID: &str = "ttd-uten-policy";
+/// The Maskinporten scopes of the Altinn 3 APIs (§2.4, §5.3), which the demo clients hold.
+pub const ALTINN3_SCOPES: &[&str] = &[
+    "altinn:accessmanagement/authorizedparties",
+    "altinn:accessmanagement/enduser:connections:toothers.read",
+    "altinn:accessmanagement/enduser:connections:toothers.write",
+    "altinn:accessmanagement/enduser:connections:fromothers.read",
+    "altinn:accessmanagement/enduser:connections:fromothers.write",
+    "altinn:authentication/systemregister.write",
+    "altinn:authentication/systemuser.request.write",
+    "altinn:authentication/systemuser.request.read",
+];
+
+/// A demo UUID constant as a [`Uuid`].
+pub fn uuid(text: &str) -> Uuid {
+    Uuid::parse_str(text).expect("the demo UUIDs are well-formed")
+}
+
 const ALL_ACTIONS: &[&str] = &["Read", "Write", "Sign", "ArchiveRead", "ArchiveDelete"];
 
 /// Builds a synthetic (month + 80) fødselsnummer with valid check digits for a date and an
@@ -215,7 +310,11 @@ impl World {
 fn world() -> World {
     let client_jwk: PublicJwk =
         serde_json::from_str(CLIENT_PUBLIC_JWK).expect("the committed public JWK is valid");
-    let scopes: Vec<String> = DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    let scopes: Vec<String> = DEFAULT_SCOPES
+        .iter()
+        .chain(ALTINN3_SCOPES)
+        .map(|s| (*s).to_owned())
+        .collect();
     let mut persons = vec![
         Person {
             ssn: PERSON_FNR.into(),
@@ -587,6 +686,153 @@ fn world() -> World {
         rights,
         roles,
         next_id: 0,
+        altinn3: altinn3(),
+    }
+}
+
+/// The Altinn 3 section of the demo world (see the constants above).
+fn altinn3() -> Altinn3 {
+    let org = uuid(ORG_UUID);
+    let su = uuid(SYSTEM_USER_ID);
+    let organisation = |id: &str, number: &str| Organisation3 {
+        uuid: uuid(id),
+        org: number.into(),
+        variant: None,
+        parent: None,
+        deleted: false,
+    };
+    let link = |id: &str, to: Uuid, role: &str| Assignment3 {
+        id: uuid(id),
+        from: org,
+        to,
+        role: role.into(),
+        packages: Vec::new(),
+        resources: Vec::new(),
+    };
+    let mut su_link = link(SYSTEM_USER_LINK_ID, su, RETTIGHETSHAVER);
+    su_link.packages = SYSTEM_USER_PACKAGES
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AssignedPackage {
+            id: uuid(&format!("0199a1b2-c3d4-7e5f-8a6b-00000000002{}", i + 1)),
+            package: (*p).into(),
+        })
+        .collect();
+    let access_packages = SYSTEM_USER_PACKAGES
+        .iter()
+        .map(|p| format!("urn:altinn:accesspackage:{p}"))
+        .collect();
+    Altinn3 {
+        organisations: vec![
+            organisation(ORG_UUID, ORG),
+            organisation(ORG_RECEIVER_UUID, ORG_RECEIVER),
+            organisation(OTHER_ORG_UUID, OTHER_ORG),
+            organisation(BULK_ORG_UUID, BULK_ORG),
+        ],
+        persons: vec![
+            Person3 {
+                uuid: uuid(PERSON_UUID),
+                party_id: PERSON_PARTY_ID,
+                user_id: PERSON_USER_ID,
+                date_of_birth: Some("1992-09-26".into()),
+                date_of_death: None,
+            },
+            Person3 {
+                uuid: uuid(DAGL_PERSON_UUID),
+                party_id: ROLE_PERSON_PARTY_ID,
+                user_id: 1_000_002,
+                date_of_birth: Some("1970-08-01".into()),
+                date_of_death: None,
+            },
+            Person3 {
+                uuid: uuid(PROFILE_PERSON_UUID),
+                party_id: PAGING_PERSON_PARTY_ID,
+                user_id: 1_000_003,
+                date_of_birth: Some("1975-05-15".into()),
+                date_of_death: None,
+            },
+        ],
+        enterprise_users: vec![EnterpriseUser3 {
+            uuid: uuid(ENTERPRISE_USER_UUID),
+            user_name: NOBODY_USER.into(),
+        }],
+        resources: vec![
+            Resource3 {
+                id: uuid(RESOURCE_UUID),
+                ref_id: RESOURCE_ID.into(),
+                name: RESOURCE_NAME.into(),
+                description: "Rapportering av HR-data".into(),
+                provider_code: "ttd".into(),
+                provider_name: "Testdepartementet".into(),
+                actions: vec!["read".into(), "write".into()],
+                delegable: true,
+                provider_id: None,
+                type_id: None,
+                packages: vec![
+                    PackageGrant {
+                        package: PACKAGE_REGNSKAP.into(),
+                        actions: vec!["read".into()],
+                    },
+                    PackageGrant {
+                        package: PACKAGE_LONN.into(),
+                        actions: vec!["read".into(), "write".into()],
+                    },
+                ],
+            },
+            Resource3 {
+                id: uuid("0199b000-0000-7000-8000-000000000011"),
+                ref_id: NON_DELEGABLE_RESOURCE_ID.into(),
+                name: "Ikke delegerbar".into(),
+                description: "En ressurs som ikke kan delegeres".into(),
+                provider_code: "ttd".into(),
+                provider_name: "Testdepartementet".into(),
+                actions: vec!["read".into()],
+                delegable: false,
+                provider_id: None,
+                type_id: None,
+                packages: vec![PackageGrant {
+                    package: PACKAGE_REGNSKAP.into(),
+                    actions: vec!["read".into()],
+                }],
+            },
+            Resource3 {
+                id: uuid("0199b000-0000-7000-8000-000000000021"),
+                ref_id: NO_POLICY_RESOURCE_ID.into(),
+                name: "Uten policy".into(),
+                description: "En ressurs uten rettigheter i policyen".into(),
+                provider_code: "ttd".into(),
+                provider_name: "Testdepartementet".into(),
+                actions: vec![],
+                delegable: true,
+                provider_id: None,
+                type_id: None,
+                packages: vec![],
+            },
+        ],
+        assignments: vec![
+            link(PERSON_LINK_ID, uuid(PERSON_UUID), RETTIGHETSHAVER),
+            link(DAGL_ASSIGNMENT_ID, uuid(DAGL_PERSON_UUID), "daglig-leder"),
+            link(
+                DAGL_PERSON_UTINN_ASSIGNMENT,
+                uuid(DAGL_PERSON_UUID),
+                "utinn",
+            ),
+            su_link,
+        ],
+        systems: vec![VendorSystem {
+            id: SYSTEM_ID.into(),
+            vendor: ORG.into(),
+            name: serde_json::json!({"nb": "Tilgang demo", "nn": "Tilgang demo", "en": "Tilgang demo"}),
+            description: serde_json::json!({"nb": "Demosystemet", "nn": "Demosystemet", "en": "The demo system"}),
+            client_ids: vec![CLIENT_ID.into()],
+            access_packages,
+            rights: vec![],
+            is_visible: true,
+            allowed_redirect_urls: vec![],
+            deleted: false,
+        }],
+        next_uuid: 0x1000,
+        ..Altinn3::default()
     }
 }
 

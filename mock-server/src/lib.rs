@@ -34,6 +34,8 @@
 #![warn(missing_docs)]
 
 mod altinn2;
+mod altinn3;
+mod authentication;
 pub mod demo;
 mod exchange;
 mod inspect;

@@ -9,9 +9,13 @@
 //! eleven-digit fødselsnummer, or an enterprise user's user name. Every party also has a
 //! numeric `party_id`, which is its Altinn 2 ReporteeId without the `r`.
 
+pub mod altinn3;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+pub use self::altinn3::Altinn3;
 
 /// Why a world could not be loaded or saved.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +97,10 @@ pub struct World {
     /// The next `RightID`/`RoleId` to hand out. Zero means "one above the highest in use".
     #[serde(default)]
     pub next_id: i64,
+    /// The Altinn 3 access-management world (parties' UUIDs, packages, resources,
+    /// assignments, the system register). See [`altinn3`].
+    #[serde(default)]
+    pub altinn3: Altinn3,
 }
 
 /// Lifetimes, clock skews and switches.
@@ -519,6 +527,7 @@ impl World {
             rights: Vec::new(),
             roles: Vec::new(),
             next_id: 0,
+            altinn3: Altinn3::default(),
         }
     }
 
@@ -627,7 +636,7 @@ impl World {
                 ));
             }
         }
-        Ok(())
+        self.check_altinn3().map_err(WorldError::Invalid)
     }
 
     /// Finds a party by key.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::State,
+    extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -39,6 +39,8 @@ pub(crate) fn router(core: Arc<Core>) -> Router {
         .route("/access-token", post(access_token))
         .route("/clock", get(clock).put(set_clock))
         .route("/clock/advance", post(advance_clock))
+        .route("/systemuser/requests/{id}/approve", post(approve_request))
+        .route("/systemuser/requests/{id}/reject", post(reject_request))
         .with_state(core)
 }
 
@@ -216,5 +218,46 @@ async fn advance_clock(State(s): State<AppState>, body: Bytes) -> Response {
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => bad(format!("expected {{ms}}: {e}")),
+    }
+}
+
+/// The answer to a system-user request the customer's approver acted on: 404 for an unknown
+/// request, 409 for one that is no longer `New` or cannot be approved (the reason as text).
+fn approval_refused(e: &crate::world::altinn3::ApprovalError) -> Response {
+    use crate::world::altinn3::ApprovalError;
+    let status = match e {
+        ApprovalError::UnknownRequest(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::CONFLICT,
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        e.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /_mock/systemuser/requests/{id}/approve`: acts as the customer's approver: creates
+/// the system user and gives it the request's packages (200 `{"systemUserId"}`).
+async fn approve_request(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = uuid::Uuid::parse_str(&id) else {
+        return bad(format!("{id} is not a request id"));
+    };
+    let now = s.now();
+    match s.world.update(|w| w.approve_system_user_request(id, now)) {
+        Ok(su) => Json(serde_json::json!({"systemUserId": su})).into_response(),
+        Err(e) => approval_refused(&e),
+    }
+}
+
+/// `POST /_mock/systemuser/requests/{id}/reject`: the customer's approver rejects (204).
+async fn reject_request(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = uuid::Uuid::parse_str(&id) else {
+        return bad(format!("{id} is not a request id"));
+    };
+    let now = s.now();
+    match s.world.update(|w| w.reject_system_user_request(id, now)) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => approval_refused(&e),
     }
 }

@@ -471,7 +471,7 @@ fn check_system_user(
     world
         .system_users
         .iter()
-        .filter(|su| su.org == org && su.client_id == client_id)
+        .filter(|su| su.org == org && world.client_may_use(su, client_id))
         .find(|su| su.external_ref.as_deref() == external_ref)
         .cloned()
         .ok_or_else(|| {

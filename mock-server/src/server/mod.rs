@@ -12,6 +12,8 @@ use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     altinn2::{self, Altinn2State},
+    altinn3::{self, Altinn3State},
+    authentication,
     exchange::{self, ExchangeState},
     inspect, maskinporten,
     maskinporten::Replays,
@@ -35,11 +37,14 @@ fn router(
     replays: Arc<Replays>,
     exchange: Arc<ExchangeState>,
     altinn2: Arc<Altinn2State>,
+    altinn3: Arc<Altinn3State>,
 ) -> Router {
     Router::new()
         .merge(maskinporten::router(core.clone(), replays))
         .merge(exchange::router(core.clone(), exchange))
         .merge(altinn2::router(core.clone(), altinn2))
+        .merge(altinn3::router(core.clone(), altinn3))
+        .merge(authentication::router(core.clone()))
         .nest("/_mock", inspect::router(core.clone()))
         .layer(middleware::from_fn_with_state(
             core.clone(),
@@ -124,7 +129,8 @@ impl MockServerBuilder {
         let replays = Arc::new(Replays::default());
         let exchange = Arc::new(ExchangeState::default());
         let altinn2 = Arc::new(Altinn2State::default());
-        let resets: Vec<Arc<dyn Reset>> = vec![replays.clone(), exchange.clone()];
+        let altinn3 = Arc::new(Altinn3State::default());
+        let resets: Vec<Arc<dyn Reset>> = vec![replays.clone(), exchange.clone(), altinn3.clone()];
         let core = Arc::new(Core::new(
             base,
             self.world.unwrap_or_else(World::demo),
@@ -137,7 +143,7 @@ impl MockServerBuilder {
             core.world.update(|_| ());
         }
         let (shutdown, rx) = watch::channel(false);
-        let app = router(&core, replays, exchange, altinn2);
+        let app = router(&core, replays, exchange, altinn2, altinn3);
         tokio::spawn(listen::accept_loop(listener, app, rx));
         Ok(MockServer {
             shared: core,
@@ -364,6 +370,19 @@ impl MockServer {
         expires_at: SystemTime,
     ) -> String {
         altinn::mint_for(&self.shared, user, org, scopes, unix(expires_at))
+    }
+
+    /// Mints an Altinn token exactly as the exchange would for a system user's Maskinporten
+    /// token: `authorization_details` names the system user, `urn:altinn:orgNumber` is the
+    /// vendor (the client's organisation), and there is no user or party claim. `None` when
+    /// the world has no system user with that id.
+    pub fn mint_system_user_token(
+        &self,
+        system_user_id: &str,
+        scopes: &[&str],
+        expires_at: SystemTime,
+    ) -> Option<String> {
+        altinn::mint_for_system_user(&self.shared, system_user_id, scopes, unix(expires_at))
     }
 
     /// Mints a Maskinporten access token as `/token` would for a client of `org`, without a

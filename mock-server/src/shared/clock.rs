@@ -137,6 +137,17 @@ fn shift(t: SystemTime, offset_nanos: i128) -> SystemTime {
     shifted.unwrap_or(t)
 }
 
+/// A Unix time as RFC 3339 (UTC), as the Altinn 3 APIs write `DateTimeOffset` values.
+pub(crate) fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,6 +143,13 @@ impl IndexedWorld {
         &mut self.world.roles
     }
 
+    /// The Altinn 3 section, for changing. The indexes cover only the Altinn 2 parties,
+    /// which the section refers to without holding, so they stay valid.
+    pub(crate) fn altinn3_mut(&mut self) -> &mut crate::world::Altinn3 {
+        self.version += 1;
+        &mut self.world.altinn3
+    }
+
     /// Hands out the next `RightID`/`RoleId` ([`World::allocate_id`]).
     pub(crate) fn allocate_id(&mut self) -> i64 {
         self.version += 1;

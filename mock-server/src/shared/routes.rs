@@ -40,11 +40,61 @@ pub(crate) enum Endpoint {
     OwnRoles,
     /// The login page a token-less `{who}` request is redirected to.
     Login,
+    /// Altinn 3 E1: the parties the caller may act for.
+    A3AuthorizedParties,
+    /// Altinn 3 E2–E4: connections (right holders).
+    A3Connections,
+    /// Altinn 3 E5–E7: access packages on connections.
+    A3Packages,
+    /// Altinn 3 E8: the package delegation check.
+    A3PackageCheck,
+    /// Altinn 3 E9, E14: resources on connections.
+    A3Resources,
+    /// Altinn 3 E10, E12, E13: rights on one resource.
+    A3ResourceRights,
+    /// Altinn 3 E11: the resource delegation check.
+    A3ResourceCheck,
+    /// Altinn 3 E15, E16: roles on connections.
+    A3Roles,
+    /// Package metadata: search.
+    MetaSearch,
+    /// Package metadata: the whole catalogue.
+    MetaExport,
+    /// Package metadata: one package by id.
+    MetaPackage,
+    /// Package metadata: one package by URN.
+    MetaPackageUrn,
+    /// Package metadata: a package's resources.
+    MetaPackageResources,
+    /// Package metadata: one area.
+    MetaArea,
+    /// Package metadata: an area's packages.
+    MetaAreaPackages,
+    /// System register: a vendor's systems (GET, POST).
+    SystemRegister,
+    /// System register: one system (GET, PUT, DELETE).
+    SystemRegisterSystem,
+    /// System register: a system's rights (PUT).
+    SystemRegisterRights,
+    /// System register: a system's packages (PUT).
+    SystemRegisterPackages,
+    /// System-user requests: create (POST).
+    SystemUserRequests,
+    /// System-user requests: one by id.
+    SystemUserRequest,
+    /// System-user requests: one by external reference.
+    SystemUserRequestByRef,
+    /// System-user requests: a system's requests.
+    SystemUserRequestsBySystem,
+    /// System users: one by system, customer and reference.
+    SystemUserByQuery,
+    /// System users: a system's users.
+    SystemUsersBySystem,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the README lists them.
-    pub(crate) const ALL: [Endpoint; 14] = [
+    pub(crate) const ALL: [Endpoint; 39] = [
         Endpoint::WellKnown,
         Endpoint::Jwk,
         Endpoint::Token,
@@ -59,6 +109,31 @@ impl Endpoint {
         Endpoint::OwnRights,
         Endpoint::OwnRoles,
         Endpoint::Login,
+        Endpoint::A3AuthorizedParties,
+        Endpoint::A3Connections,
+        Endpoint::A3Packages,
+        Endpoint::A3PackageCheck,
+        Endpoint::A3Resources,
+        Endpoint::A3ResourceRights,
+        Endpoint::A3ResourceCheck,
+        Endpoint::A3Roles,
+        Endpoint::MetaSearch,
+        Endpoint::MetaExport,
+        Endpoint::MetaPackage,
+        Endpoint::MetaPackageUrn,
+        Endpoint::MetaPackageResources,
+        Endpoint::MetaArea,
+        Endpoint::MetaAreaPackages,
+        Endpoint::SystemRegister,
+        Endpoint::SystemRegisterSystem,
+        Endpoint::SystemRegisterRights,
+        Endpoint::SystemRegisterPackages,
+        Endpoint::SystemUserRequests,
+        Endpoint::SystemUserRequest,
+        Endpoint::SystemUserRequestByRef,
+        Endpoint::SystemUserRequestsBySystem,
+        Endpoint::SystemUserByQuery,
+        Endpoint::SystemUsersBySystem,
     ];
 
     /// The template as the documentation writes it (and as counters show it).
@@ -82,6 +157,59 @@ impl Endpoint {
             Endpoint::OwnRights => "/api/{who}/authorization/rights",
             Endpoint::OwnRoles => "/api/{who}/authorization/roles",
             Endpoint::Login => "/ui/Authentication",
+            Endpoint::A3AuthorizedParties => "/accessmanagement/api/v1/enduser/authorizedparties",
+            Endpoint::A3Connections => "/accessmanagement/api/v1/enduser/connections",
+            Endpoint::A3Packages => "/accessmanagement/api/v1/enduser/connections/accesspackages",
+            Endpoint::A3PackageCheck => {
+                "/accessmanagement/api/v1/enduser/connections/accesspackages/delegationcheck"
+            }
+            Endpoint::A3Resources => "/accessmanagement/api/v1/enduser/connections/resources",
+            Endpoint::A3ResourceRights => {
+                "/accessmanagement/api/v1/enduser/connections/resources/rights"
+            }
+            Endpoint::A3ResourceCheck => {
+                "/accessmanagement/api/v1/enduser/connections/resources/delegationcheck"
+            }
+            Endpoint::A3Roles => "/accessmanagement/api/v1/enduser/connections/roles",
+            Endpoint::MetaSearch => "/accessmanagement/api/v1/meta/info/accesspackages/search",
+            Endpoint::MetaExport => "/accessmanagement/api/v1/meta/info/accesspackages/export",
+            Endpoint::MetaPackage => {
+                "/accessmanagement/api/v1/meta/info/accesspackages/package/{id}"
+            }
+            Endpoint::MetaPackageUrn => {
+                "/accessmanagement/api/v1/meta/info/accesspackages/package/urn/{urnValue}"
+            }
+            Endpoint::MetaPackageResources => {
+                "/accessmanagement/api/v1/meta/info/accesspackages/package/{id}/resources"
+            }
+            Endpoint::MetaArea => "/accessmanagement/api/v1/meta/info/accesspackages/area/{id}",
+            Endpoint::MetaAreaPackages => {
+                "/accessmanagement/api/v1/meta/info/accesspackages/area/{id}/packages"
+            }
+            Endpoint::SystemRegister => "/authentication/api/v1/systemregister/vendor",
+            Endpoint::SystemRegisterSystem => {
+                "/authentication/api/v1/systemregister/vendor/{systemId}"
+            }
+            Endpoint::SystemRegisterRights => {
+                "/authentication/api/v1/systemregister/vendor/{systemId}/rights"
+            }
+            Endpoint::SystemRegisterPackages => {
+                "/authentication/api/v1/systemregister/vendor/{systemId}/accesspackages"
+            }
+            Endpoint::SystemUserRequests => "/authentication/api/v1/systemuser/request/vendor",
+            Endpoint::SystemUserRequest => {
+                "/authentication/api/v1/systemuser/request/vendor/{requestId}"
+            }
+            Endpoint::SystemUserRequestByRef => {
+                "/authentication/api/v1/systemuser/request/vendor/byexternalref/{systemId}/{orgNo}/{externalRef}"
+            }
+            Endpoint::SystemUserRequestsBySystem => {
+                "/authentication/api/v1/systemuser/request/vendor/bysystem/{systemId}"
+            }
+            Endpoint::SystemUserByQuery => "/authentication/api/v1/systemuser/vendor/byquery",
+            Endpoint::SystemUsersBySystem => {
+                "/authentication/api/v1/systemuser/vendor/bysystem/{systemId}"
+            }
         }
     }
 

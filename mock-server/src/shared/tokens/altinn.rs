@@ -16,6 +16,13 @@ pub(crate) struct AltinnIdentity {
     pub(crate) user: Option<String>,
     pub(crate) org: String,
     pub(crate) scopes: Vec<String>,
+    /// `urn:altinn:userid` as a number (0 when absent, as Access Management reads it).
+    pub(crate) user_id: u64,
+    /// `urn:altinn:party:uuid`, when the token has one (system-user tokens do not).
+    pub(crate) party_uuid: Option<String>,
+    /// `authorization_details[0].systemuser_id[0]` of type `urn:altinn:systemuser`: the
+    /// system user Access Management sees as the caller.
+    pub(crate) system_user: Option<String>,
 }
 
 /// Why an Altinn token was refused.
@@ -202,5 +209,78 @@ fn check(core: &Core, token: &str) -> Result<AltinnIdentity, AltinnTokenError> {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
+        user_id: match c.get("urn:altinn:userid") {
+            Some(Value::String(s)) => s.parse().unwrap_or(0),
+            Some(v) => v.as_u64().unwrap_or(0),
+            None => 0,
+        },
+        party_uuid: c
+            .get("urn:altinn:party:uuid")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        system_user: system_user_of(c),
     })
+}
+
+/// The first system user id of the first `urn:altinn:systemuser` entry of
+/// `authorization_details`, as Access Management reads it (§5.1: it uses `systemuser_id[0]`).
+fn system_user_of(claims: &Map<String, Value>) -> Option<String> {
+    claims
+        .get("authorization_details")?
+        .as_array()?
+        .iter()
+        .find(|d| d.get("type").and_then(Value::as_str) == Some("urn:altinn:systemuser"))?
+        .get("systemuser_id")?
+        .as_array()?
+        .first()?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Mints an Altinn token as the exchange would for a Maskinporten token of a system user
+/// (a test helper): the vendor (the client's organisation) as `consumer` and
+/// `urn:altinn:orgNumber`, and `authorization_details` naming the system user. `None` when
+/// the world has no such system user.
+pub(crate) fn mint_for_system_user(
+    core: &Core,
+    system_user_id: &str,
+    scopes: &[&str],
+    exp: i64,
+) -> Option<String> {
+    let (su, vendor, client_id) = {
+        let world = core.world.read();
+        let su = world
+            .system_users
+            .iter()
+            .find(|su| su.id.eq_ignore_ascii_case(system_user_id))?
+            .clone();
+        let client = world.clients.iter().find(|c| c.client_id == su.client_id);
+        let vendor = client.map(|c| c.org.clone()).unwrap_or_else(|| {
+            su.system_id
+                .split('_')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        });
+        (
+            su,
+            vendor,
+            client.map(|c| c.client_id.clone()).unwrap_or_default(),
+        )
+    };
+    let mut claims = Map::new();
+    claims.insert("scope".into(), scopes.join(" ").into());
+    claims.insert("token_type".into(), "Bearer".into());
+    claims.insert("client_id".into(), client_id.into());
+    claims.insert("consumer".into(), org_claim(&vendor));
+    claims.insert(
+        "authorization_details".into(),
+        json!([{
+            "type": "urn:altinn:systemuser",
+            "systemuser_id": [su.id],
+            "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{}", su.org)},
+            "system_id": su.system_id,
+        }]),
+    );
+    Some(mint(core, &claims, None, &vendor, exp))
 }
