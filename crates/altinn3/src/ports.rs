@@ -277,7 +277,20 @@ impl Rights for Altinn3Client {
                     let held_via = if direct {
                         vec![HeldVia::Direct]
                     } else {
-                        paths(&right.permissions).0
+                        // With the Direct bit removed (§3.5), a right held only directly has
+                        // no indirect path left; the server may still list it here.
+                        let via: Vec<HeldVia> = right
+                            .permissions
+                            .iter()
+                            .flat_map(paths_of)
+                            .filter(|v| *v != HeldVia::Direct)
+                            .collect::<BTreeSet<_>>()
+                            .into_iter()
+                            .collect();
+                        if via.is_empty() {
+                            continue;
+                        }
+                        via
                     };
                     held.push(HeldAccess {
                         grantable: Grantable::ResourceRight(ResourceRight {

@@ -149,11 +149,16 @@ impl From<SystemUserClaim> for SystemUserOutput {
     }
 }
 
-fn system_user_lines(s: &mut String, su: &Option<SystemUserOutput>, pad: &str) {
+/// The system user's lines, with labels padded to `width` so they line up with the rest.
+fn system_user_lines(s: &mut String, su: &Option<SystemUserOutput>, width: usize) {
     if let Some(su) = su {
-        let _ = writeln!(s, "  system user:{pad}{}", opt(su.id.as_deref()));
-        let _ = writeln!(s, "  for org:{pad}    {}", opt(su.org.as_deref()));
-        let _ = writeln!(s, "  system:{pad}     {}", opt(su.system_id.as_deref()));
+        for (label, value) in [
+            ("system user:", &su.id),
+            ("for org:", &su.org),
+            ("system:", &su.system_id),
+        ] {
+            let _ = writeln!(s, "  {label:<width$} {}", opt(value.as_deref()));
+        }
     }
 }
 
@@ -173,7 +178,7 @@ impl Render for TokenOutput {
         };
         let _ = writeln!(s, "  scopes:   {scopes}");
         let _ = writeln!(s, "  consumer: {}", opt(self.consumer.as_deref()));
-        system_user_lines(&mut s, &self.system_user, "");
+        system_user_lines(&mut s, &self.system_user, "consumer:".len());
         if let Some(token) = &self.token {
             let _ = writeln!(s, "  token:    {token}");
         }
@@ -207,12 +212,10 @@ impl Render for ExchangeOutput {
             "  expires:         {} (in {} s)",
             self.expires_at, self.expires_in
         );
-        let _ = writeln!(
-            s,
-            "  enterprise user: {}",
-            opt(self.enterprise_user.as_deref())
-        );
-        system_user_lines(&mut s, &self.system_user, "     ");
+        if let Some(user) = &self.enterprise_user {
+            let _ = writeln!(s, "  enterprise user: {user}");
+        }
+        system_user_lines(&mut s, &self.system_user, "enterprise user:".len());
         if let Some(token) = &self.token {
             let _ = writeln!(s, "  token:           {token}");
         }
@@ -533,6 +536,8 @@ impl Render for RemovalOutcome {
 pub(crate) struct DemoOutput {
     /// The mock server's address.
     pub(crate) mock_server: String,
+    /// Which Altinn API the demo ran on.
+    pub(crate) platform: String,
     /// The steps, in order.
     pub(crate) steps: Vec<DemoStep>,
 }
@@ -540,7 +545,7 @@ pub(crate) struct DemoOutput {
 /// One step of the demo.
 #[derive(Debug, Serialize)]
 pub(crate) struct DemoStep {
-    /// The step's number (1–6; "show again" repeats 4).
+    /// The step's number (1–6; "show again" repeats 4; 0 for the onboarding before them).
     pub(crate) step: u8,
     /// What the step does.
     pub(crate) title: String,
@@ -558,11 +563,15 @@ impl Render for DemoOutput {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "Demo against an in-process mock server at {} (default world)\n",
-            self.mock_server
+            "Demo on {} against an in-process mock server at {} (default world)\n",
+            self.platform, self.mock_server
         );
         for step in &self.steps {
-            let _ = writeln!(s, "== Step {}: {}", step.step, step.title);
+            if step.step == 0 {
+                let _ = writeln!(s, "== Onboarding: {}", step.title);
+            } else {
+                let _ = writeln!(s, "== Step {}: {}", step.step, step.title);
+            }
             let _ = writeln!(s, "   $ {}", step.command);
             for line in step.text.lines() {
                 let _ = writeln!(s, "   {line}");
