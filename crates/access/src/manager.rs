@@ -40,8 +40,8 @@ const MAX_GRANT_CALLS: u32 = 2;
 /// ```
 #[derive(Clone)]
 pub struct AccessManager {
-    parties: Arc<dyn Parties>,
-    rights: Arc<dyn Rights>,
+    pub(crate) parties: Arc<dyn Parties>,
+    pub(crate) rights: Arc<dyn Rights>,
 }
 
 impl std::fmt::Debug for AccessManager {
@@ -363,7 +363,7 @@ impl AccessManager {
             .map_err(AccessError::at(Step::LookUp))
     }
 
-    async fn holdings(
+    pub(crate) async fn holdings(
         &self,
         org: &PartyRef,
         holder: &Party,
