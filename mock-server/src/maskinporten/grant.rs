@@ -88,10 +88,10 @@ pub(super) fn check_grant(
             "Invalid assertion. Invalid parameter value",
         )
     };
-    let parsed = jwt::parse(assertion).ok_or_else(invalid_value)?;
-    let header = &parsed.header;
-    let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("none");
-    let Some(alg) = jwt::rsa_alg(alg_name) else {
+    // The grant as parsed, not as sent: surrounding whitespace is dropped and the signature
+    // is read in any base64 form, so one signed grant is one grant whatever its text.
+    let (normalised, alg_name) = normalise(assertion).ok_or_else(invalid_value)?;
+    let Some(alg) = jwt::rsa_alg(&alg_name) else {
         return Err(err(
             "invalid_grant",
             "MP-124",
@@ -100,6 +100,10 @@ pub(super) fn check_grant(
             ),
         ));
     };
+    // An unsigned grant (no signature part, or an empty one) never verifies.
+    let parsed = jwt::parse(&normalised)
+        .ok_or_else(|| err("invalid_grant", "MP-124", "Invalid JWT signature"))?;
+    let header = &parsed.header;
     if let Some(field) = header
         .keys()
         .find(|k| !ALLOWED_HEADER.contains(&k.as_str()))
@@ -297,10 +301,8 @@ pub(super) fn check_grant(
         }
     };
     if let Some(res) = claims.get("resource") {
-        let ok = |v: &Value| {
-            v.as_str()
-                .is_some_and(|u| u.starts_with("https://") || u.starts_with("http://"))
-        };
+        // An absolute URI, parsed (a scheme and a well-formed rest), not a prefix match.
+        let ok = |v: &Value| v.as_str().is_some_and(is_absolute_uri);
         let valid = match res {
             Value::String(_) => ok(res),
             Value::Array(a) => !a.is_empty() && a.iter().all(ok),
@@ -403,6 +405,54 @@ pub(super) fn check_grant(
         supplier,
         system_user,
     })
+}
+
+/// Whether `text` is an absolute URI: it parses with a scheme, and an `http(s)` URI has a
+/// host.
+fn is_absolute_uri(text: &str) -> bool {
+    match url::Url::parse(text) {
+        Ok(u) => {
+            !matches!(u.scheme(), "http" | "https") || u.host_str().is_some_and(|h| !h.is_empty())
+        }
+        Err(_) => false,
+    }
+}
+
+/// A compact JWS as the checks read it: trimmed, three parts (an absent signature part
+/// becomes an empty one), the signature re-encoded as unpadded base64url whatever base64
+/// form it was sent in, and the header's `alg` (`none` when absent). `None` when the text is
+/// not a JWS with a JSON header.
+pub(super) fn normalise(assertion: &str) -> Option<(String, String)> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let token = assertion.trim();
+    let parts: Vec<&str> = token.split('.').collect();
+    let (h, c, sig) = match parts.as_slice() {
+        [h, c] => (*h, *c, ""),
+        [h, c, s] => (*h, *c, *s),
+        _ => return None,
+    };
+    let header: serde_json::Map<String, Value> =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("none")
+        .to_owned();
+    let sig = if sig.is_empty() {
+        String::new()
+    } else {
+        let canonical: String = sig
+            .trim_end_matches('=')
+            .chars()
+            .map(|ch| match ch {
+                '+' => '-',
+                '/' => '_',
+                other => other,
+            })
+            .collect();
+        URL_SAFE_NO_PAD.encode(URL_SAFE_NO_PAD.decode(canonical).ok()?)
+    };
+    Some((format!("{h}.{c}.{sig}"), alg))
 }
 
 /// Checks RFC 9396 `authorization_details` for a system user (`shared/spec/maskinporten.md`

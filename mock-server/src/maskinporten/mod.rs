@@ -176,9 +176,19 @@ fn issue(ctx: &Ctx, headers: &HeaderMap, body: &str) -> Result<Value, GrantError
     let checked = check_grant(&world, &s.issuer(), s.clock.now(), &assertion)?;
     // A grant is spent only once everything else holds, so a refused grant can be fixed and
     // sent again with the same jti.
+    // Keyed on the grant as parsed (its issuer and jti, or without a jti its claims as
+    // canonical JSON), never on its text, so a grant re-sent in another textual form is still
+    // the same grant.
     let replay_key = match checked.claims.get("jti") {
         Some(Value::String(j)) => format!("jti:{}:{j}", checked.client.client_id),
-        _ => format!("sha256:{:x}", Sha256::digest(assertion.as_bytes())),
+        _ => {
+            let canonical = serde_json::to_vec(&checked.claims).unwrap_or_default();
+            format!(
+                "claims:{}:{:x}",
+                checked.client.client_id,
+                Sha256::digest(&canonical)
+            )
+        }
     };
     {
         let mut replay = ctx.replays.spent.lock().unwrap_or_else(|e| e.into_inner());
