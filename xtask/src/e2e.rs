@@ -39,13 +39,26 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
 
     let mut report = Report::default();
     let scenario = Scenario {
-        altinn,
+        altinn: altinn.clone(),
         mock: &mock,
         work: work.clone(),
-        root,
+        env: user_env_for(&mock.base, &root, &work),
     };
-    scenario.run(&mut report);
+    scenario::run(&scenario, &mut report);
     drop(mock);
+
+    // Altinn 3, on the mock's built-in demo world (its system user, packages and resources),
+    // in a mock process of its own.
+    let mock3 = MockProcess::start_demo(&mock_bin)?;
+    println!("mock server (Altinn 3 demo world): {}", mock3.base);
+    let scenario3 = Scenario {
+        altinn,
+        mock: &mock3,
+        work: work.clone(),
+        env: altinn3::user_env(&mock3.base, &root),
+    };
+    altinn3::run(&scenario3, &mut report);
+    drop(mock3);
 
     println!("\n{report}");
     let _ = std::fs::remove_dir_all(&work);
@@ -114,6 +127,17 @@ impl MockProcess {
         if let Some(state) = state {
             cmd.arg("--state").arg(state);
         }
+        Self::spawn(bin, cmd)
+    }
+
+    /// Starts the binary on a free port with its built-in demo world.
+    pub(crate) fn start_demo(bin: &Path) -> anyhow::Result<Self> {
+        let mut cmd = Command::new(bin);
+        cmd.args(["--listen", "127.0.0.1:0"]);
+        Self::spawn(bin, cmd)
+    }
+
+    fn spawn(bin: &Path, mut cmd: Command) -> anyhow::Result<Self> {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -373,7 +397,8 @@ struct Scenario<'a> {
     altinn: PathBuf,
     mock: &'a MockProcess,
     work: PathBuf,
-    root: PathBuf,
+    /// The user's environment for this scenario.
+    env: Vec<(String, String)>,
 }
 
 impl Scenario<'_> {
@@ -387,7 +412,7 @@ impl Scenario<'_> {
                 cmd.env_remove(&key);
             }
         }
-        for (k, v) in self.user_env() {
+        for (k, v) in &self.env {
             cmd.env(k, v);
         }
         for (k, v) in extra_env {
@@ -411,15 +436,6 @@ impl Scenario<'_> {
     }
 }
 
+mod altinn3;
 mod scenario;
 pub(crate) use scenario::{user_env_for, write_fixtures};
-
-impl Scenario<'_> {
-    fn user_env(&self) -> Vec<(String, String)> {
-        user_env_for(&self.mock.base, &self.root, &self.work)
-    }
-
-    fn run(&self, report: &mut Report) {
-        scenario::run(self, report);
-    }
-}

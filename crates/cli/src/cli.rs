@@ -17,7 +17,8 @@ Exit codes:
   1  other failures (network, server errors, unexpected answers)
   2  bad input or configuration (also usage errors)
   3  authentication or authorization refused
-  4  not found";
+  4  not found
+  5  plan: changes pending (0: no changes)";
 
 const CONFIG_HELP: &str = "\
 Configuration, highest precedence first:
@@ -109,6 +110,12 @@ impl SettingsArgs {
     #[cfg(test)]
     pub(crate) fn set(&mut self, setting: Setting, value: &str) {
         self.values.insert(setting, value.to_owned());
+    }
+
+    /// Forgets a setting's flag: `--resource` after `rights` names an Altinn 3 resource, not
+    /// the Maskinporten audience (which `MASKINPORTEN_RESOURCE` and the profile still set).
+    pub(crate) fn forget(&mut self, setting: Setting) {
+        self.values.remove(&setting);
     }
 }
 
@@ -244,6 +251,13 @@ pub(crate) enum Command {
     /// Ask customers for system users and follow the requests (Altinn 3 onboarding).
     #[command(subcommand)]
     Systemuser(SystemuserCommand),
+    /// Show what `apply` would change for the access file, Terraform-style (exit 5 when
+    /// there are changes, 0 when none).
+    Plan(crate::ascode::PlanArgs),
+    /// Make the organisations' accesses match the access file (asks first on a terminal).
+    Apply(crate::ascode::ApplyArgs),
+    /// Print what the organisation's right holders hold directly today, as an access file.
+    Export,
     /// Run all six steps against a built-in mock server (no configuration needed); on
     /// Altinn 3 by default, `--platform altinn2` for the retired API.
     Demo {
@@ -410,7 +424,8 @@ pub(crate) struct RightsArgs {
     #[arg(long = "package", value_name = "CODE")]
     pub(crate) packages: Vec<String>,
     /// A resource from the Resource Registry (e.g. `ttd-hr-rapport`), with `--action`.
-    /// Altinn 3 only.
+    /// Altinn 3 only. (After `rights`, `--resource` names this, not the Maskinporten
+    /// audience; set that with MASKINPORTEN_RESOURCE or `resource` in the profile.)
     #[arg(long, value_name = "ID")]
     pub(crate) resource: Option<String>,
     /// The service, as CODE:EDITION (e.g. 4503:2). Altinn 2 only; required there for grant
@@ -532,6 +547,27 @@ mod tests {
             panic!("expected rights show");
         };
         assert_eq!(args.packages.len(), 2);
+    }
+
+    /// After `rights`, `--resource` is the Altinn 3 resource the command is about.
+    #[test]
+    fn resource_after_rights_names_the_resource() {
+        let cli = Cli::try_parse_from([
+            "altinn",
+            "rights",
+            "grant",
+            "--person",
+            "26899299344",
+            "--last-name",
+            "HEIS",
+            "--resource",
+            "ttd-hr-rapport",
+        ])
+        .unwrap();
+        let Command::Rights(RightsCommand::Grant(args)) = &cli.command else {
+            panic!("expected rights grant");
+        };
+        assert_eq!(args.resource.as_deref(), Some("ttd-hr-rapport"));
     }
 
     #[test]

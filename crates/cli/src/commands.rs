@@ -27,8 +27,13 @@ use crate::{
 };
 
 /// Runs the parsed command line.
-pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
+pub(crate) async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let format = cli.output;
+    if let Command::Rights(_) = &cli.command {
+        // `--resource` there is the Altinn 3 resource the command is about (clap hands the
+        // same flag to the global Maskinporten setting too).
+        cli.settings.forget(Setting::Resource);
+    }
     let env_lookup = |name: &str| std::env::var(name).ok();
     let env: EnvLookup<'_> = &env_lookup;
     match &cli.command {
@@ -178,6 +183,9 @@ async fn run_with(
             crate::onboarding::systemuser(stack.onboarding()?.as_ref(), config, command, format)
                 .await
         }
+        Command::Plan(args) => crate::ascode::plan(config, env, args, format).await,
+        Command::Apply(args) => crate::ascode::apply(config, env, args, format).await,
+        Command::Export => crate::ascode::export(config, env).await,
         Command::Demo { .. } | Command::Completions { .. } => Ok(()),
     }
 }

@@ -5,6 +5,7 @@
 //! to the use cases (`wiring`), runs a command (`commands`) and presents the result
 //! (`output`). Protocol logic lives in the library crates.
 
+mod ascode;
 mod cli;
 mod commands;
 mod config;
@@ -39,6 +40,10 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            // A command that chose its exit status has already printed its result.
+            if let Some(ascode::Exit(code)) = err.downcast_ref::<ascode::Exit>() {
+                return ExitCode::from(*code);
+            }
             let code = exit_code(&err);
             report(format, &err, code);
             ExitCode::from(code)
@@ -65,9 +70,12 @@ fn init_tracing(verbose: bool) {
 }
 
 /// The documented exit codes: 2 bad input or configuration, 3 authentication or
-/// authorization refused, 4 not found, 1 anything else.
+/// authorization refused, 4 not found, 1 anything else (and 5 from `plan`: changes pending).
 pub(crate) fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(code) = ascode::exit_code(cause) {
+            return code;
+        }
         if cause.downcast_ref::<config::ConfigError>().is_some()
             || cause.downcast_ref::<tilgang::domain::IdError>().is_some()
             || cause.downcast_ref::<tilgang::BuildError>().is_some()
