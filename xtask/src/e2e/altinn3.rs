@@ -94,7 +94,7 @@ fn accesses(v: &Value) -> Vec<(String, bool)> {
                             x["resource"].as_str().unwrap_or(""),
                             x["action"].as_str().unwrap_or("").to_ascii_lowercase()
                         ),
-                        other => format!("{}", other.unwrap_or("?")),
+                        other => other.unwrap_or("?").to_owned(),
                     };
                     (what, x["revocable"].as_bool().unwrap_or(false))
                 })
