@@ -550,8 +550,8 @@ pub(super) fn resources(world: &World, q: &Query) -> Result<Value, Refusal> {
 }
 
 /// E10 `GET connections/resources/rights`: the direct and indirect rights on one resource
-/// for one pair. Rights given through packages are indirect, with the Direct bit removed
-/// from their reason.
+/// for one pair. Rights given through packages held via a key role are indirect, with the
+/// Direct bit removed from their reason (`keyrole`).
 pub(super) fn resource_rights(world: &World, q: &Query) -> Result<Value, Refusal> {
     q.required_guid("party")?;
     let from = q.required_guid("from")?;
@@ -596,18 +596,21 @@ pub(super) fn resource_rights(world: &World, q: &Query) -> Result<Value, Refusal
             if !gives {
                 continue;
             }
-            let (path_role, path_flag) = match &h.via {
-                PackageVia::Direct { .. } => (role(RETTIGHETSHAVER), dto::DIRECT),
-                PackageVia::Role { role: r, .. } => (
-                    Some(*r),
-                    if r.key_role {
-                        dto::KEYROLE
-                    } else {
-                        dto::DIRECT
-                    },
-                ),
+            // A package held directly gives its rights with reason Direct, which leaves no
+            // indirect reason once the Direct bit is removed; only key-role paths remain.
+            let PackageVia::Role { role: r, .. } = &h.via else {
+                continue;
+            };
+            let path_role = Some(*r);
+            let path_flag = if r.key_role {
+                dto::KEYROLE
+            } else {
+                dto::DIRECT
             };
             let without_direct = path_flag & !dto::DIRECT;
+            if without_direct == 0 {
+                continue;
+            }
             flag |= without_direct;
             perms.push(dto::permission(
                 world,
