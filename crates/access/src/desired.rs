@@ -829,6 +829,16 @@ mod tests {
         assert_eq!(back, state);
     }
 
+    /// The annotated example in the documentation is a valid file.
+    #[test]
+    fn the_documented_example_reads() {
+        let doc = include_str!("../../../docs/access-as-code.md");
+        let start = doc.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+        let end = start + doc[start..].find("```").expect("the example ends");
+        let state = DesiredState::from_toml(&doc[start..end]).unwrap();
+        assert_eq!(state.organisations[0].holders.len(), 4);
+    }
+
     #[test]
     fn persons_match_on_masked_number_and_last_name_or_party_id() {
         let who = HolderId::Person {
