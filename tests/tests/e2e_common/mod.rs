@@ -118,3 +118,68 @@ pub(crate) fn stack(mock: &MockServer, who: As<'_>) -> Stack {
     let built = tilgang::Stack::build(settings(mock, who)).expect("the stack builds");
     parts(&built)
 }
+
+// The Altinn 3 stack: the demo organisation's system user managing its right holders.
+
+/// The three Access Management scopes the use cases need (read the parties, read and change
+/// the connections), as `altinn` asks for them by default on Altinn 3.
+pub(crate) const ALTINN3_SCOPES: &str = "altinn:accessmanagement/authorizedparties \
+     altinn:accessmanagement/enduser:connections:toothers.read \
+     altinn:accessmanagement/enduser:connections:toothers.write";
+
+/// The parts of an Altinn 3 stack the tests use, each as its concrete type.
+pub(crate) struct Stack3 {
+    pub(crate) tokens: Arc<MaskinportenClient>,
+    pub(crate) request: TokenRequest,
+    pub(crate) exchange: Arc<AltinnExchange>,
+    pub(crate) altinn: Arc<tilgang::altinn3::Altinn3Client>,
+    pub(crate) access: AccessManager,
+}
+
+/// The settings of an Altinn 3 stack for `mock`: a token with `scopes` for the system user of
+/// `org` (the demo client's system user there), exchanged, over the Altinn 3 adapter. No
+/// enterprise user: Altinn 3 has none.
+pub(crate) fn settings3(mock: &MockServer, org: &str, scopes: &str) -> Settings {
+    let mut request = TokenRequest::scopes(ScopeSet::parse(scopes).expect("valid scopes"));
+    request.system_user = Some(tilgang::ports::SystemUserAuthorization {
+        org: tilgang::domain::OrgNumber::parse(org).expect("a valid organisation number"),
+        external_ref: None,
+    });
+    let mut maskinporten = maskinporten_settings(mock, demo_key());
+    maskinporten.request = request;
+    Settings {
+        maskinporten,
+        altinn: Some(AltinnSettings {
+            platform_url: mock.platform_url().to_string().parse().unwrap(),
+            enterprise_user: None,
+            retry: None,
+            backend: Some(Backend::Altinn3 { retry: None }),
+            onboarding: None,
+        }),
+    }
+}
+
+/// Takes the parts the tests use out of a facade-built Altinn 3 stack.
+pub(crate) fn parts3(stack: &tilgang::Stack) -> Stack3 {
+    let Adapter::Altinn3(altinn) = stack.adapter().expect("an adapter is configured") else {
+        panic!("the Altinn 3 adapter was configured");
+    };
+    Stack3 {
+        tokens: stack.maskinporten().clone(),
+        request: stack.request().clone(),
+        exchange: stack
+            .exchange()
+            .expect("the exchange is configured")
+            .clone(),
+        altinn: altinn.clone(),
+        access: stack.access().expect("the use cases are built").clone(),
+    }
+}
+
+/// The whole Altinn 3 stack for `mock`, as the demo organisation's system user with the three
+/// Access Management scopes.
+pub(crate) fn stack3(mock: &MockServer) -> Stack3 {
+    let built = tilgang::Stack::build(settings3(mock, demo::ORG, ALTINN3_SCOPES))
+        .expect("the stack builds");
+    parts3(&built)
+}
