@@ -10,16 +10,21 @@ use std::{fmt, sync::Arc};
 
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode, header::HeaderMap};
-use tilgang_altinn3_wire::systemregister::{
-    AccessPackage, CreateRequestSystemUser, RegisterSystemRequest, RegisteredSystemResponse,
-    RequestSystemResponse, SystemUserExternalDto, TranslatedText, VendorDto,
+use tilgang_altinn3_wire::{
+    PaginatedResult,
+    systemregister::{
+        AccessPackage, CreateRequestSystemUser, RegisterSystemRequest, RegisteredSystemResponse,
+        RequestSystemResponse, SystemUserExternalDto, TranslatedText, VendorDto,
+    },
 };
 use tilgang_domain::{
-    OrgNumber, PackageCode, RequestStatus, SystemId, SystemUserInfo, SystemUserRequest,
+    OrgNumber, PackageCode, PartyUuid, RequestStatus, SystemId, SystemUserInfo, SystemUserRequest,
     VendorSystem,
 };
 use tilgang_http::{AltinnHttp, Call, HttpSettings};
-use tilgang_ports::{AltinnError, AltinnTokenSource, Registration, RequestOutcome, SystemRegister};
+use tilgang_ports::{
+    AltinnError, AltinnTokenSource, DecodeError, Registration, RequestOutcome, SystemRegister,
+};
 use url::Url;
 
 use crate::{Altinn3Config, ConfigError, client::decode, problem};
@@ -27,6 +32,34 @@ use crate::{Altinn3Config, ConfigError, client::decode, problem};
 /// The scopes the vendor's token needs for these calls (§5.3).
 pub const SYSTEM_REGISTER_SCOPES: &str = "altinn:authentication/systemregister.write \
      altinn:authentication/systemuser.request.write altinn:authentication/systemuser.request.read";
+
+/// The code of a 404 that says the system is not in the register (§5.5).
+const SYSTEM_NOT_FOUND: &str = "AUTH-00011";
+
+/// Paging stops with an error after this many pages, so a server whose `links.next` loops
+/// cannot keep the client busy for ever.
+const MAX_PAGES: usize = 1_000;
+
+/// What a 404 on a read means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Absent {
+    /// Any 404 is "not there" (reading a system, where AUTH-00011 is exactly that).
+    AnyNotFound,
+    /// A 404 is "not there" unless it says the system is unknown (AUTH-00011): reading a
+    /// request of an unregistered system must say so, not send the user to make a request,
+    /// which would fail in turn.
+    UnlessSystemUnknown,
+}
+
+fn paging_error(path: &str, message: String) -> AltinnError {
+    AltinnError::Decode {
+        path: path.to_owned(),
+        error: DecodeError {
+            path: "links.next".into(),
+            message,
+        },
+    }
+}
 
 /// The vendor's side of system-user onboarding.
 #[derive(Clone)]
@@ -74,25 +107,80 @@ impl SystemRegisterClient {
         Ok(SystemRegisterClient { http, base })
     }
 
-    fn url(&self, path: &str) -> Url {
-        self.base.join(path).unwrap_or_else(|_| self.base.clone())
+    /// The URL of `segments` below the base, each percent-encoded as one path segment, so a
+    /// `/`, `?` or `#` in a vendor's reference cannot move the request to another path or
+    /// into a query.
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
     }
 
     async fn send(&self, call: &Call) -> Result<Vec<u8>, AltinnError> {
         self.http.execute(call, problem::rejection).await
     }
 
-    /// GETs and decodes; a 404 is `None`.
+    /// GETs and decodes; a 404 is `None`, except one that says the system is unknown
+    /// (`AUTH-00011`) where `absent` asks for that to be told.
     async fn get_optional<T: serde::de::DeserializeOwned>(
         &self,
         url: Url,
+        absent: Absent,
     ) -> Result<Option<T>, AltinnError> {
         let call = Call::get(url, crate::client::JSON);
         match self.send(&call).await {
             Ok(body) => decode(&call, &body).map(Some),
-            Err(AltinnError::Rejected(r)) if r.status == StatusCode::NOT_FOUND.as_u16() => Ok(None),
+            Err(AltinnError::Rejected(r))
+                if r.status == StatusCode::NOT_FOUND.as_u16()
+                    && (absent == Absent::AnyNotFound || !r.has_code(SYSTEM_NOT_FOUND)) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
+    }
+
+    /// GETs a wrapped list and every page after it that `links.next` names (the system-user
+    /// listing pages with a continuation `token`, §5.5).
+    async fn get_all<T: serde::de::DeserializeOwned>(
+        &self,
+        url: Url,
+    ) -> Result<Vec<T>, AltinnError> {
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        for _ in 0..MAX_PAGES {
+            let Some(url) = next.take() else {
+                return Ok(items);
+            };
+            let call = Call::get(url.clone(), crate::client::JSON);
+            let body = self.send(&call).await?;
+            let page: PaginatedResult<T> = decode(&call, &body)?;
+            if let Some(link) = page.next() {
+                next = Some(self.next_page(&url, link)?);
+            }
+            items.extend(page.data);
+        }
+        Err(paging_error(
+            self.base.path(),
+            format!("paging did not end after {MAX_PAGES} pages"),
+        ))
+    }
+
+    /// The next page's URL. A relative reference resolves against the page it came from; a
+    /// page on another host is not followed, because the request carries the vendor's token.
+    fn next_page(&self, current: &Url, link: &str) -> Result<Url, AltinnError> {
+        let next = current
+            .join(link)
+            .map_err(|e| paging_error(current.path(), format!("not a URI reference: {e}")))?;
+        if next.origin() != self.base.origin() {
+            return Err(paging_error(
+                current.path(),
+                "the next page is on another host; not following it with the Altinn token".into(),
+            ));
+        }
+        Ok(next)
     }
 
     fn json_call(&self, method: Method, url: Url, body: Vec<u8>, idempotent: bool) -> Call {
@@ -113,12 +201,12 @@ impl SystemRegister for SystemRegisterClient {
         // Reading first makes a repeated `register` an update, never a duplicate: the POST is
         // not repeated after it may have been sent, the PUT (a whole replacement) may be.
         if self.system(&system.id).await?.is_some() {
-            let url = self.url(&format!("systemregister/vendor/{}", system.id));
+            let url = self.url(&["systemregister", "vendor", system.id.as_str()]);
             self.send(&self.json_call(Method::PUT, url, body, true))
                 .await?;
             Ok(Registration::Updated)
         } else {
-            let url = self.url("systemregister/vendor");
+            let url = self.url(&["systemregister", "vendor"]);
             self.send(&self.json_call(Method::POST, url, body, false))
                 .await?;
             Ok(Registration::Created)
@@ -126,14 +214,17 @@ impl SystemRegister for SystemRegisterClient {
     }
 
     async fn system(&self, id: &SystemId) -> Result<Option<VendorSystem>, AltinnError> {
-        let url = self.url(&format!("systemregister/vendor/{id}"));
-        let found: Option<RegisteredSystemResponse> = self.get_optional(url).await?;
+        let url = self.url(&["systemregister", "vendor", id.as_str()]);
+        // Here AUTH-00011 answers the question: the system is not registered.
+        let found: Option<RegisteredSystemResponse> =
+            self.get_optional(url, Absent::AnyNotFound).await?;
         Ok(found.and_then(|s| vendor_system(&s)))
     }
 
     async fn systems(&self) -> Result<Vec<VendorSystem>, AltinnError> {
-        let url = self.url("systemregister/vendor");
-        let found: Option<Vec<RegisteredSystemResponse>> = self.get_optional(url).await?;
+        let url = self.url(&["systemregister", "vendor"]);
+        let found: Option<Vec<RegisteredSystemResponse>> =
+            self.get_optional(url, Absent::AnyNotFound).await?;
         Ok(found
             .unwrap_or_default()
             .iter()
@@ -169,7 +260,7 @@ impl SystemRegister for SystemRegisterClient {
                 .map(|p| AccessPackage { urn: p.urn() })
                 .collect()
         });
-        let url = self.url("systemuser/request/vendor");
+        let url = self.url(&["systemuser", "request", "vendor"]);
         let call = self.json_call(
             Method::POST,
             url,
@@ -186,8 +277,18 @@ impl SystemRegister for SystemRegisterClient {
     }
 
     async fn request(&self, id: &str) -> Result<Option<SystemUserRequest>, AltinnError> {
-        let url = self.url(&format!("systemuser/request/vendor/{id}"));
-        let found: Option<RequestSystemResponse> = self.get_optional(url).await?;
+        // Request ids are UUIDs. Anything else could not name a request, and as a path segment
+        // `..` would even reach another endpoint, so it is refused before anything is sent.
+        let id = PartyUuid::parse(id).map_err(|_| {
+            AltinnError::InvalidInput(format!(
+                "{id:?} is not a system-user request id (a UUID such as \
+                 0195f2a1-7c3d-7e4f-8a9b-0c1d2e3f4a5b)"
+            ))
+        })?;
+        let id = id.to_string();
+        let url = self.url(&["systemuser", "request", "vendor", &id]);
+        let found: Option<RequestSystemResponse> =
+            self.get_optional(url, Absent::UnlessSystemUnknown).await?;
         Ok(found.as_ref().map(request_of))
     }
 
@@ -197,22 +298,34 @@ impl SystemRegister for SystemRegisterClient {
         customer: &OrgNumber,
         external_ref: Option<String>,
     ) -> Result<Option<SystemUserRequest>, AltinnError> {
-        let reference = external_ref.unwrap_or_else(|| customer.as_str().to_owned());
-        let url = self.url(&format!(
-            "systemuser/request/vendor/byexternalref/{system}/{customer}/{reference}"
-        ));
-        let found: Option<RequestSystemResponse> = self.get_optional(url).await?;
+        let reference = external_ref
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| customer.as_str().to_owned());
+        // A path segment `.` or `..` is dropped or climbs when the URL is built, so such a
+        // reference could only read some other request; none is sent.
+        if reference == "." || reference == ".." {
+            return Err(AltinnError::InvalidInput(format!(
+                "{reference:?} cannot be an external reference"
+            )));
+        }
+        let url = self.url(&[
+            "systemuser",
+            "request",
+            "vendor",
+            "byexternalref",
+            system.as_str(),
+            customer.as_str(),
+            &reference,
+        ]);
+        let found: Option<RequestSystemResponse> =
+            self.get_optional(url, Absent::UnlessSystemUnknown).await?;
         Ok(found.as_ref().map(request_of))
     }
 
     async fn system_users(&self, system: &SystemId) -> Result<Vec<SystemUserInfo>, AltinnError> {
-        let url = self.url(&format!("systemuser/vendor/bysystem/{system}"));
-        let call = Call::get(url, crate::client::JSON);
-        let body = self.send(&call).await?;
-        let page: tilgang_altinn3_wire::PaginatedResult<SystemUserExternalDto> =
-            decode(&call, &body)?;
-        Ok(page
-            .data
+        let url = self.url(&["systemuser", "vendor", "bysystem", system.as_str()]);
+        let users: Vec<SystemUserExternalDto> = self.get_all(url).await?;
+        Ok(users
             .iter()
             .filter(|u| !u.is_deleted)
             .map(|u| SystemUserInfo {
