@@ -1,7 +1,7 @@
-//! `tilgang-mock`: a faithful fake of Maskinporten, the Altinn token exchange and the Altinn 2
-//! REST API, for tests and offline experiments.
+//! `tilgang-mock`: a faithful fake of Maskinporten, the Altinn token exchange, the Altinn 2
+//! REST API and the Altinn 3 access-management API, for tests and offline experiments.
 //!
-//! One listener serves all three (their real paths do not collide):
+//! One listener serves them all (their real paths do not collide):
 //!
 //! - Maskinporten (`shared/spec/maskinporten.md` §1): `GET /.well-known/oauth-authorization-server`,
 //!   `GET /jwk`, `POST /token` with full JWT-bearer grant validation and Maskinporten-shaped
@@ -10,8 +10,12 @@
 //! - The Altinn 2 REST API (`shared/spec/altinn2-rest.md` §3–§10): ReporteeConversion and the
 //!   `{who}/authorization` delegation resources, HAL+JSON written and read with the domain's
 //!   codec ([`tilgang_altinn2_wire::hal`]), errors in the HTTP reason phrase.
+//! - The Altinn 3 access-management API (`shared/spec/altinn3-accessmanagement.md`): the
+//!   enduser connections API E1–E16 for system-user tokens, the package metadata API, and
+//!   system-user onboarding (the system register and system-user requests), over the
+//!   world's Altinn 3 section ([`world::altinn3`]).
 //! - Inspection and control under `/_mock/`: reset, state, request log, counters, faults,
-//!   the clock.
+//!   the clock, and the customer's approval of system-user requests.
 //!
 //! Every time-based rule reads one [`Clock`], the system clock unless the server was started
 //! with another ([`MockServer::builder`], [`MockServer::start_with_clock`]); a test moves it
