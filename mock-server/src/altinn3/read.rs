@@ -784,3 +784,36 @@ pub(super) fn roles(world: &World, q: &Query) -> Result<Value, Refusal> {
         .collect();
     Ok(dto::page(data))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    // AM-00021 and AM-00023 sit behind the scope policy and the PDP over HTTP, so their rules
+    // are checked here directly.
+
+    #[test]
+    fn neither_party_existing_is_am_00021() {
+        let w = World::demo();
+        let q = Query::parse(Some(
+            "from=0fffffff-0000-4000-8000-000000000001&to=0fffffff-0000-4000-8000-000000000002",
+        ));
+        assert!(matches!(read_pair(&w, &q), Err(Refusal::PartiesNotFound)));
+        assert!(matches!(connections(&w, &q), Err(Refusal::PartiesNotFound)));
+        assert!(matches!(packages(&w, &q), Err(Refusal::PartiesNotFound)));
+        // One of them existing gives an empty list instead.
+        let q = Query::parse(Some(&format!(
+            "from={}&to=0fffffff-0000-4000-8000-000000000002",
+            demo::ORG_UUID
+        )));
+        assert!(matches!(read_pair(&w, &q), Ok(None)));
+    }
+
+    #[test]
+    fn roles_without_from_or_to_is_am_00023() {
+        let w = World::demo();
+        let q = Query::parse(Some(&format!("party={}", demo::ORG_UUID)));
+        assert!(matches!(roles(&w, &q), Err(Refusal::NoParty)));
+    }
+}
