@@ -103,6 +103,9 @@ fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a V
     })
 }
 
+/// The path below which the Authentication API's onboarding endpoints live (§5.5).
+const ONBOARDING_PATH: &str = "/authentication/api/v1/";
+
 /// What the codes mean for the request and what to do, most specific first. Validation codes
 /// are read per endpoint where the two registries disagree (§4.3): `AM.VLD-00030` on the
 /// resource delete means an unknown resource.
@@ -162,6 +165,23 @@ fn advice(status: u16, codes: &[String], path: &str) -> String {
         "neither party exists in Altinn"
     } else if has("AM-00033") {
         "no right keys were sent"
+    } else if path.contains(ONBOARDING_PATH) {
+        // The system register and system-user requests are called with the vendor's own
+        // token, not a system user's, so the enduser advice below would mislead here.
+        match status {
+            401 => {
+                "the vendor's Altinn token was refused (it expired, or it was not exchanged \
+                 from the vendor's own Maskinporten token)"
+            }
+            403 => {
+                "the vendor may not do this: the Maskinporten client needs the scopes \
+                 altinn:authentication/systemregister.write, \
+                 altinn:authentication/systemuser.request.write and \
+                 altinn:authentication/systemuser.request.read, and a system belongs to the \
+                 vendor whose organisation number starts its id"
+            }
+            _ => "",
+        }
     } else {
         match status {
             401 => {

@@ -1077,3 +1077,50 @@ async fn auth_00023_no_vendor_in_the_token_is_explained() {
         .count();
     assert_eq!(posts, 2);
 }
+
+#[tokio::test]
+async fn a_plain_403_names_the_vendors_scopes_and_not_a_system_users_packages() {
+    // The register answers 403 with no body when a scope is missing or the system belongs to
+    // another vendor (§5.5). The advice must speak of the vendor's token: these calls carry
+    // no system user, so the enduser API's advice about its packages would send the user the
+    // wrong way.
+    let server = MockServer::start().await;
+    answer_empty(
+        &server,
+        "GET",
+        &format!("{AUTH}/systemregister/vendor"),
+        403,
+    )
+    .await;
+    answer_empty(
+        &server,
+        "POST",
+        &format!("{AUTH}/systemuser/request/vendor"),
+        403,
+    )
+    .await;
+    answer_empty(&server, "GET", &by_ref_path(CUSTOMER), 404).await;
+    let (client, _) = register_client(&server);
+
+    let listed = client.systems().await.unwrap_err();
+    let requested = client
+        .request_system_user(&system_id(), &customer(), &[], None)
+        .await
+        .unwrap_err();
+
+    for error in [listed, requested] {
+        let r = rejection(error);
+        assert_eq!(r.status, 403);
+        assert!(
+            r.advice
+                .contains("altinn:authentication/systemregister.write")
+                && r.advice
+                    .contains("altinn:authentication/systemuser.request.write")
+                && r.advice
+                    .contains("the vendor whose organisation number starts its id"),
+            "{}",
+            r.advice
+        );
+        assert!(!r.advice.contains("tilgangsstyrer"), "{}", r.advice);
+    }
+}

@@ -229,7 +229,10 @@ async fn wait_for_decision(
             "waiting for the customer to decide ({} s)",
             start.elapsed().as_secs()
         ));
-        if start.elapsed() + pause > deadline {
+        // The last pause is cut short at the deadline, so the request is read once more when
+        // the time is up instead of giving up a whole pause early.
+        let remaining = deadline.saturating_sub(start.elapsed());
+        if remaining.is_zero() {
             spinner.finish_and_clear();
             return Err(anyhow::anyhow!(
                 "the request is still {} after {} s; the customer has the confirm URL (run \
@@ -238,7 +241,7 @@ async fn wait_for_decision(
                 deadline.as_secs()
             ));
         }
-        tokio::time::sleep(pause).await;
+        tokio::time::sleep(pause.min(remaining)).await;
         pause = (pause * 2).min(MAX_POLL);
         request = read().await.context("reading the request failed")?;
     }
