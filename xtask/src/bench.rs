@@ -236,6 +236,10 @@ fn measure(
         .map(|l| l["requests_per_sec"].clone())
         .collect();
 
+    // The same on Altinn 3: the demo organisation's system user, a package and a resource
+    // right per flow, against a fresh mock with the same world.
+    let altinn3 = measure_altinn3(opts, altinn, mock_bin, loadgen, work, &fixtures)?;
+
     // 3. The CLI on its own.
     let startup = startup(altinn, opts.startup_runs)?;
     let demo = demo_rss(altinn)?;
@@ -270,9 +274,213 @@ fn measure(
             "client_vs_raw_mix": round3(ratio(mix_rps)),
             "target": 0.5,
         },
+        "altinn3": altinn3,
         "cli_startup": startup,
         "demo": demo,
     }))
+}
+
+/// The demo organisation (Altinn 3's party UUID is read from the fixtures).
+const ALTINN3_SCOPES: &str = "altinn:accessmanagement/authorizedparties \
+     altinn:accessmanagement/enduser:connections:toothers.read \
+     altinn:accessmanagement/enduser:connections:toothers.write";
+
+/// The requests one Altinn 3 flow needs at the least, by step, with the use cases as they are
+/// (each grant and revoke reads what is held first; resolving is served by the listing, read
+/// once): show 3 (E5, E9, E15), grant 6 (E5, E9, E15, E6, E11, E12), show 4 (E5, E9, E15,
+/// E10), revoke 7 (E5, E9, E15, E10, E7, E10, E14).
+const ALTINN3_MINIMUM_PER_FLOW: u64 = 3 + 6 + 4 + 7;
+
+/// The Altinn 3 load: the library's flows next to wrk on the reads they are made of, and the
+/// right-holder listing (E2) of an organisation with about 50 right holders.
+fn measure_altinn3(
+    opts: &Options,
+    altinn: &Path,
+    mock_bin: &Path,
+    loadgen: &Path,
+    work: &Path,
+    fixtures: &Path,
+) -> anyhow::Result<Value> {
+    let world: Value = serde_json::from_str(&std::fs::read_to_string(fixtures)?)?;
+    let org_uuid = world["altinn3"]["organisations"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["org"] == ORG))
+        .and_then(|o| o["uuid"].as_str())
+        .context("the fixtures have no Altinn 3 demo organisation")?
+        .to_owned();
+    let person_uuid = world["altinn3"]["persons"]
+        .as_array()
+        .and_then(|p| p.last())
+        .and_then(|p| p["uuid"].as_str())
+        .context("the fixtures have no Altinn 3 persons")?
+        .to_owned();
+
+    let mock = MockProcess::start(mock_bin, fixtures, None)?;
+    println!("mock server (Altinn 3): {}", mock.base);
+    let token = system_user_token(altinn, &mock.base)?;
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Accept", "application/json"),
+    ];
+    let base = "/accessmanagement/api/v1/enduser/connections";
+    let e5 = format!("{base}/accesspackages?party={org_uuid}&from={org_uuid}&to={person_uuid}");
+    let e15 = format!("{base}/roles?party={org_uuid}&from={org_uuid}&to={person_uuid}");
+    let targets = wrk_targets(
+        &mock,
+        work,
+        "a3",
+        &[("e5_packages", &e5), ("e15_roles", &e15)],
+        &headers,
+    )?;
+
+    let mut loads = Vec::new();
+    let mut raws = Vec::new();
+    for round in 1..=opts.rounds {
+        let load_json = work.join(format!("load3-{round}.json"));
+        println!(
+            "load: tilgang-loadgen run --url {} --platform altinn3 --flows {} --concurrency {}",
+            mock.base, opts.flows, opts.concurrency
+        );
+        let status = Command::new(loadgen)
+            .args(["run", "--url", &mock.base, "--platform", "altinn3"])
+            .args(["--flows", &opts.flows.to_string()])
+            .args(["--concurrency", &opts.concurrency.to_string()])
+            .arg("--json")
+            .arg(&load_json)
+            .status()
+            .context("cannot run tilgang-loadgen")?;
+        ensure!(status.success(), "the Altinn 3 load run failed ({status})");
+        loads.push(serde_json::from_str::<Value>(&std::fs::read_to_string(
+            &load_json,
+        )?)?);
+        raws.push(run_raw(opts, &targets)?);
+    }
+    drop(mock);
+    let mut load = median_by(&loads, |l| l["requests_per_sec"].as_f64().unwrap_or(0.0));
+    load["rounds_requests_per_sec"] = loads
+        .iter()
+        .map(|l| l["requests_per_sec"].clone())
+        .collect();
+    let mut raw = serde_json::Map::new();
+    for (name, _, _) in &targets {
+        let rounds: Vec<Value> = raws.iter().map(|r| r[name.as_str()].clone()).collect();
+        let mut chosen = median_by(&rounds, |r| r["requests_per_sec"].as_f64().unwrap_or(0.0));
+        chosen["rounds_requests_per_sec"] = rounds
+            .iter()
+            .map(|r| r["requests_per_sec"].clone())
+            .collect();
+        raw.insert(name.clone(), chosen);
+    }
+
+    // E2 for an organisation with about 50 right holders: a small world of its own.
+    let small = work.join("world-50.json");
+    let status = Command::new(loadgen)
+        .args(["fixtures", "--persons", "50", "--out"])
+        .arg(&small)
+        .stdout(Stdio::null())
+        .status()?;
+    ensure!(
+        status.success(),
+        "tilgang-loadgen fixtures --persons 50 failed"
+    );
+    let small_world: Value = serde_json::from_str(&std::fs::read_to_string(&small)?)?;
+    let holders = small_world["altinn3"]["assignments"]
+        .as_array()
+        .map(|a| a.iter().filter(|l| l["from"] == org_uuid.as_str()).count())
+        .unwrap_or(0);
+    let mock = MockProcess::start(mock_bin, &small, None)?;
+    let token = system_user_token(altinn, &mock.base)?;
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Accept", "application/json"),
+    ];
+    let e2 = format!("{base}?party={org_uuid}&from={org_uuid}");
+    let e2_targets = wrk_targets(&mock, work, "e2", &[("e2_connections", &e2)], &headers)?;
+    let e2_raw = run_raw(opts, &e2_targets)?;
+    drop(mock);
+
+    let client = load["requests_per_sec"].as_f64().unwrap_or(0.0);
+    let reads = |key: &str| raw[key]["requests_per_sec"].as_f64().unwrap_or(0.0);
+    // The flows are mostly reads of one holder's accesses; weigh E5 and E15 alike (harmonic:
+    // time per request adds up).
+    let mix = 2.0 / (1.0 / reads("e5_packages") + 1.0 / reads("e15_roles"));
+    let flows = load["flows"].as_u64().unwrap_or(1).max(1);
+    Ok(json!({
+        "load": load,
+        "raw": Value::Object(raw),
+        "e2_connections": {
+            "right_holders": holders,
+            "wrk": e2_raw["e2_connections"],
+            "target_requests_per_sec": 20000,
+        },
+        "requests": {
+            "minimum_per_flow": ALTINN3_MINIMUM_PER_FLOW,
+            "measured_per_flow": load["requests"].as_u64().unwrap_or(0) as f64 / flows as f64,
+        },
+        "ratios": {
+            "raw_mix_requests_per_sec": mix.round(),
+            "client_vs_raw_mix": round3(if mix > 0.0 { client / mix } else { 0.0 }),
+            "target": 0.8,
+        },
+    }))
+}
+
+/// A system-user Altinn token from the mock, the way a user gets one: `altinn exchange
+/// --show-token` with the demo organisation's system user.
+fn system_user_token(altinn: &Path, base: &str) -> anyhow::Result<String> {
+    let root = crate::workspace_root();
+    let output = Command::new(altinn)
+        .args(["exchange", "--show-token", "-o", "json"])
+        .env("ALTINN_ENV", "local")
+        .env("MASKINPORTEN_URL", format!("{base}/"))
+        .env("ALTINN_PLATFORM_URL", base)
+        .env("MASKINPORTEN_SCOPE", ALTINN3_SCOPES)
+        .env(
+            "MASKINPORTEN_KEY",
+            root.join("mock-server/fixtures/keys/client.pkcs8.pem"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run altinn exchange")?;
+    ensure!(
+        output.status.success(),
+        "altinn exchange failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let v: Value = serde_json::from_slice(&output.stdout)?;
+    v["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("altinn exchange printed no token")
+}
+
+/// wrk scripts for GETs with `headers`, each checked once by hand so wrk measures answers.
+fn wrk_targets(
+    mock: &MockProcess,
+    work: &Path,
+    prefix: &str,
+    paths: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> anyhow::Result<RawTargets> {
+    let mut targets = Vec::new();
+    for (name, path) in paths {
+        let (status, answer) = http_request(&mock.base, "GET", path, headers, b"")?;
+        ensure!(
+            status == 200,
+            "GET {path} answered {status}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        let mut lua = String::from("wrk.method = \"GET\"\n");
+        for (k, v) in headers {
+            lua.push_str(&format!("wrk.headers[\"{k}\"] = \"{v}\"\n"));
+        }
+        let script = work.join(format!("{prefix}-{name}.lua"));
+        std::fs::write(&script, lua)?;
+        targets.push(((*name).to_owned(), format!("{}{path}", mock.base), script));
+    }
+    Ok(targets)
 }
 
 fn round3(x: f64) -> f64 {
@@ -667,8 +875,37 @@ fn render(r: &Value) -> String {
     ));
     let d = &r["demo"];
     out.push_str(&format!(
-        "altinn demo peak RSS: {:.1} MiB (max of 3 runs); target < 30 MiB",
+        "altinn demo peak RSS: {:.1} MiB (max of 3 runs); target < 30 MiB\n\n",
         f(&d["peak_rss_mib_max"])
+    ));
+    let a3 = &r["altinn3"];
+    let l3 = &a3["load"];
+    out.push_str(&format!(
+        "Altinn 3 load ({} flows, concurrency {}; the median round):\n  flows/s {:.0}, requests/s {:.0} ({:.1} requests per flow; the least a flow needs: {}), rounds {}\n",
+        l3["flows"], l3["concurrency"], f(&l3["flows_per_sec"]), f(&l3["requests_per_sec"]),
+        f(&a3["requests"]["measured_per_flow"]), a3["requests"]["minimum_per_flow"],
+        l3["rounds_requests_per_sec"]
+    ));
+    for (name, key) in [
+        ("E5 packages of one holder", "e5_packages"),
+        ("E15 roles of one holder", "e15_roles"),
+    ] {
+        out.push_str(&format!(
+            "  raw {name:<26} {:>8.0} requests/s  p50 {:.2} ms  p99 {:.2} ms\n",
+            f(&a3["raw"][key]["requests_per_sec"]),
+            f(&a3["raw"][key]["p50_ms"]),
+            f(&a3["raw"][key]["p99_ms"])
+        ));
+    }
+    out.push_str(&format!(
+        "  client / raw mix: {:.3} (raw mix {:.0} requests/s); target ≥ 0.8\n",
+        f(&a3["ratios"]["client_vs_raw_mix"]),
+        f(&a3["ratios"]["raw_mix_requests_per_sec"])
+    ));
+    let e2 = &a3["e2_connections"];
+    out.push_str(&format!(
+        "  E2 right holders of an organisation with {} of them: {:.0} requests/s, p50 {:.2} ms; target ≥ 20000",
+        e2["right_holders"], f(&e2["wrk"]["requests_per_sec"]), f(&e2["wrk"]["p50_ms"])
     ));
     out
 }

@@ -32,28 +32,52 @@ use anyhow::{Context as _, bail, ensure};
 use serde_json::{Value, json};
 use tilgang::{
     AltinnSettings, Backend, MaskinportenSettings, Settings, Stack,
-    access::{AccessManager, GrantStatus, RevokeStatus, person_query, service_right},
+    access::{
+        AccessManager, GrantStatus, RevokeStatus, package, person_query, resource_right,
+        service_right,
+    },
     domain::{
-        Fnr, Grantable, PartyQuery, PartyRef, ScopeSet,
+        Fnr, Grantable, OrgNumber, PartyQuery, PartyRef, ScopeSet,
         secret::{ApiKey, EnterpriseUserCredentials, Password},
     },
     maskinporten::{ClientKey, Environment, PrivateKey},
-    ports::TokenRequest,
+    ports::{SystemUserAuthorization, TokenRequest},
 };
+
+/// Which Altinn API the flows run over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Platform {
+    Altinn2,
+    Altinn3,
+}
 use tilgang_mock::{World, demo, world::Person};
 
 const HELP: &str = "\
 usage:
   tilgang-loadgen fixtures --persons N --out FILE.json
       write the mock's demo world plus N synthetic persons (flows + 1 for the warm-up)
-  tilgang-loadgen run --url URL [--flows N] [--concurrency C] [--json FILE]
+  tilgang-loadgen run --url URL [--platform altinn2|altinn3] [--flows N] [--concurrency C] [--json FILE]
       run N person flows (default 2000) with C in flight (default 32) against the mock
-      server at URL, after one warm-up flow; print a report, and write it as JSON to FILE";
+      server at URL, after one warm-up flow; print a report, and write it as JSON to FILE.
+      altinn2 (default) grants two service rights; altinn3 a package and a resource right
+      with the demo organisation's system user";
 
 /// The last name every generated person has (the mock matches it case-insensitively).
 const LAST_NAME: &str = "LASTPROVE";
 /// Party ids of generated persons start here, far from the demo world's.
 const FIRST_PARTY_ID: u64 = 70_000_000;
+/// User ids of generated persons (Altinn 3's profile) start here.
+const FIRST_USER_ID: u64 = 7_000_000;
+
+/// The Altinn 3 party UUID of generated person `i`.
+fn altinn3_uuid(i: usize) -> uuid::Uuid {
+    uuid::Uuid::from_u128(0x7a00_0000_0000_4000_8000_0000_0000_0000 | i as u128)
+}
+
+/// The id of generated person `i`'s right-holder link to the demo organisation.
+fn altinn3_link(i: usize) -> uuid::Uuid {
+    uuid::Uuid::from_u128(0x7b00_0000_0000_4000_8000_0000_0000_0000 | i as u128)
+}
 /// The mock's counter keys for the token endpoints.
 const TOKEN_ROUTE: &str = "POST /token";
 const EXCHANGE_ROUTE: &str = "GET /authentication/api/v1/exchange/{provider}";
@@ -147,6 +171,33 @@ fn fixtures(args: &[String]) -> anyhow::Result<()> {
             "a generated person collides with the demo world"
         );
     }
+    // Each person is also an Altinn 3 right holder of the demo organisation (a link with
+    // nothing on it), so the Altinn 3 flows find them without adding anyone.
+    let org_uuid = demo::uuid(demo::ORG_UUID);
+    for (i, p) in generated.iter().enumerate() {
+        let uuid = altinn3_uuid(i);
+        world
+            .altinn3
+            .persons
+            .push(tilgang_mock::world::altinn3::Person3 {
+                uuid,
+                party_id: p.party_id,
+                user_id: FIRST_USER_ID + i as u64,
+                date_of_birth: None,
+                date_of_death: None,
+            });
+        world
+            .altinn3
+            .assignments
+            .push(tilgang_mock::world::altinn3::Assignment3 {
+                id: altinn3_link(i),
+                from: org_uuid,
+                to: uuid,
+                role: "rettighetshaver".into(),
+                packages: Vec::new(),
+                resources: Vec::new(),
+            });
+    }
     world.persons.extend(generated);
     world
         .check()
@@ -165,10 +216,39 @@ struct Wired {
     access: AccessManager,
 }
 
-fn wire(base: &str) -> anyhow::Result<Wired> {
+fn wire(base: &str, platform: Platform) -> anyhow::Result<Wired> {
     let base_url: url::Url = base.parse().context("--url is not a URL")?;
     let key = PrivateKey::from_pem(demo::CLIENT_KEY_PKCS8_PEM.as_bytes(), "the demo key")?;
     let key = ClientKey::registered(key, demo::KID)?;
+    if platform == Platform::Altinn3 {
+        // The demo organisation's system user, as a vendor's service embeds it.
+        let mut request = TokenRequest::scopes(ScopeSet::parse(&demo::ALTINN3_SCOPES.join(" "))?);
+        request.system_user = Some(SystemUserAuthorization {
+            org: OrgNumber::parse(demo::ORG)?,
+            external_ref: None,
+        });
+        let settings = Settings {
+            maskinporten: MaskinportenSettings::new(
+                Environment::Custom {
+                    issuer: format!("{}/", base.trim_end_matches('/')),
+                },
+                demo::CLIENT_ID,
+                key,
+                request,
+            ),
+            altinn: Some(AltinnSettings {
+                platform_url: base_url,
+                enterprise_user: None,
+                retry: None,
+                backend: Some(Backend::Altinn3 { retry: None }),
+                onboarding: None,
+            }),
+        };
+        let stack = Stack::build(settings)?;
+        return Ok(Wired {
+            access: stack.access()?.clone(),
+        });
+    }
     let settings = Settings {
         maskinporten: MaskinportenSettings::new(
             Environment::Custom {
@@ -305,7 +385,15 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn run(args: &[String]) -> anyhow::Result<()> {
-    let opts = options(args, &["url", "flows", "concurrency", "json", "threads"])?;
+    let opts = options(
+        args,
+        &["url", "flows", "concurrency", "json", "threads", "platform"],
+    )?;
+    let platform = match opts.get("platform").map(String::as_str) {
+        None | Some("altinn2") => Platform::Altinn2,
+        Some("altinn3") => Platform::Altinn3,
+        Some(other) => bail!("--platform {other:?}: use altinn2 or altinn3"),
+    };
     let base = opts
         .get("url")
         .context("--url http://HOST:PORT (the mock server) is required")?
@@ -318,7 +406,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         runtime.worker_threads(threads.parse().context("--threads is not a number")?);
     }
     let runtime = runtime.enable_all().build()?;
-    let report = runtime.block_on(drive(&base, flows, concurrency))?;
+    let report = runtime.block_on(drive(&base, flows, concurrency, platform))?;
     println!("{}", render(&report));
     if let Some(path) = opts.get("json") {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
@@ -329,21 +417,33 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn drive(base: &str, flows: usize, concurrency: usize) -> anyhow::Result<Value> {
-    let wired = Arc::new(wire(base)?);
+async fn drive(
+    base: &str,
+    flows: usize,
+    concurrency: usize,
+    platform: Platform,
+) -> anyhow::Result<Value> {
+    let wired = Arc::new(wire(base, platform)?);
     let org = PartyRef::parse(demo::ORG)?;
-    let rights = vec![
-        service_right(
-            demo::SERVICE_CODE,
-            &demo::SERVICE_EDITION.to_string(),
-            "Read",
-        )?,
-        service_right(
-            demo::SERVICE_CODE,
-            &demo::SERVICE_EDITION.to_string(),
-            "Write",
-        )?,
-    ];
+    let rights = match platform {
+        Platform::Altinn2 => vec![
+            service_right(
+                demo::SERVICE_CODE,
+                &demo::SERVICE_EDITION.to_string(),
+                "Read",
+            )?,
+            service_right(
+                demo::SERVICE_CODE,
+                &demo::SERVICE_EDITION.to_string(),
+                "Write",
+            )?,
+        ],
+        // A package and a resource right, as the Altinn 3 demo gives them.
+        Platform::Altinn3 => vec![
+            package(demo::PACKAGE_REGNSKAP)?,
+            resource_right(demo::RESOURCE_ID, "read")?,
+        ],
+    };
     // The warm-up person is the one after the measured ones (the fixtures have flows + 1).
     let queries: Vec<PartyQuery> = persons(flows + 1)
         .iter()
@@ -432,6 +532,7 @@ async fn drive(base: &str, flows: usize, concurrency: usize) -> anyhow::Result<V
     }
     Ok(json!({
         "url": base,
+        "platform": match platform { Platform::Altinn2 => "altinn2", Platform::Altinn3 => "altinn3" },
         "flows": flows,
         "concurrency": concurrency,
         "completed_flows": times.len(),
