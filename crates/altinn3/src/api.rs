@@ -70,9 +70,12 @@ impl Altinn3Client {
         let url = self.url(CONNECTIONS, &[("party", &org)]);
         let body = serde_json::to_vec(person).unwrap_or_default();
         let call = self.write(Method::POST, url, Some(body), false);
-        let answer = self.send(&call).await?;
+        // The list of right holders is forgotten whatever the outcome: a request whose
+        // answer was lost may still have made the person a right holder, and a stale list
+        // would make the next grant send E3 again instead of finding them.
+        let answer = self.send(&call).await;
         self.forget_holders(&org);
-        decode(&call, &answer)
+        decode(&call, &answer?)
     }
 
     /// E3 with `to`: makes an existing party (an organisation, or a system user) a right
@@ -85,9 +88,10 @@ impl Altinn3Client {
         let (org, to) = (org.to_string(), to.to_string());
         let url = self.url(CONNECTIONS, &[("party", &org), ("to", &to)]);
         let call = self.write(Method::POST, url, None, true);
-        let answer = self.send(&call).await?;
+        // Forgotten whatever the outcome, for the same reason as in `add_person`.
+        let answer = self.send(&call).await;
         self.forget_holders(&org);
-        decode(&call, &answer)
+        decode(&call, &answer?)
     }
 
     /// E4: removes the right holder `to` from `org`; with `cascade`, everything they hold
