@@ -110,6 +110,11 @@ impl Altinn3Client {
         query: &PartyQuery,
     ) -> Result<Option<Party>, AltinnError> {
         let holders = self.holders_of(org).await?;
+        // Compared against every holder, so taken out of the loop once.
+        let wanted_fnr = match query {
+            PartyQuery::Person { fnr, .. } => Some(fnr.expose()),
+            PartyQuery::Organisation { .. } => None,
+        };
         let everyone = holders
             .iter()
             .flat_map(|c| std::iter::once(c).chain(c.connections.iter()));
@@ -117,7 +122,7 @@ impl Altinn3Client {
             let entity = &connection.party;
             match query {
                 PartyQuery::Person { fnr, last_name } => {
-                    if entity.person_identifier.as_deref() != Some(fnr.expose()) {
+                    if entity.person_identifier.as_deref() != wanted_fnr {
                         continue;
                     }
                     if !last_name_matches(entity.name.as_deref(), last_name.as_str()) {
