@@ -165,6 +165,26 @@ async fn e2_lists_right_holders_key_role_holders_and_system_users() {
 }
 
 #[tokio::test]
+async fn e2_answers_from_its_cache_only_while_the_world_is_unchanged_and_to_those_allowed() {
+    let s = server().await;
+    let t = all(&s);
+    let list = url(&s, "connections", &own(""));
+    let holders = |a: &Answer| a.json()["data"].as_array().unwrap().len();
+    let first = get(&list, &t).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(get(&list, &t).await.text, first.text, "the cached answer");
+    // A cached answer is never given to a caller who may not read it.
+    let other = token_of(&s, demo::SYSTEM_USER_2_ID, &[READ, WRITE]);
+    assert_eq!(get(&list, &other).await.status, 403);
+    // A change makes the next listing fresh.
+    let added = post(e3(&s, &format!("to={}", demo::ORG_RECEIVER_UUID)), &t, None).await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let after = get(&list, &t).await;
+    assert_eq!(holders(&after), holders(&first) + 1);
+    assert!(after.text.contains(demo::ORG_RECEIVER_UUID));
+}
+
+#[tokio::test]
 async fn e2_an_unknown_to_gives_an_empty_list() {
     let s = server().await;
     let q = own("to=0fffffff-0000-4000-8000-000000000000");

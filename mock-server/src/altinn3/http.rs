@@ -42,12 +42,50 @@ use super::{
 pub(crate) struct Altinn3State {
     altinn_tokens: TokenCache<AltinnIdentity>,
     lookups: Mutex<HashMap<u64, Vec<i64>>>,
+    listings: ListingCache,
+}
+
+/// Encoded answers of E2 by query string, each with the world version it was made from.
+/// E2 lists every right holder of an organisation, and building that JSON for each request
+/// costs far more than the lookup; a cached body stays valid exactly as long as the world
+/// is unchanged, since every change bumps the version ([`IndexedWorld::version`]).
+/// Authorization is still checked on every request: only the body is reused.
+#[derive(Default)]
+struct ListingCache {
+    bodies: std::sync::RwLock<HashMap<String, (u64, Bytes)>>,
+}
+
+impl ListingCache {
+    /// Past this many distinct queries the cache starts over, so it cannot grow without
+    /// bound under a stream of different queries.
+    const MAX_ENTRIES: usize = 1024;
+
+    fn get(&self, query: &str, version: u64) -> Option<Bytes> {
+        let bodies = self.bodies.read().unwrap_or_else(|e| e.into_inner());
+        match bodies.get(query) {
+            Some((v, body)) if *v == version => Some(body.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, query: &str, version: u64, body: Bytes) {
+        let mut bodies = self.bodies.write().unwrap_or_else(|e| e.into_inner());
+        if bodies.len() >= Self::MAX_ENTRIES && !bodies.contains_key(query) {
+            bodies.clear();
+        }
+        bodies.insert(query.to_owned(), (version, body));
+    }
 }
 
 impl Reset for Altinn3State {
     fn reset(&self) {
         self.lookups
             .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.listings
+            .bodies
+            .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
@@ -190,6 +228,39 @@ impl Ctx {
         }
     }
 
+    /// Like [`Ctx::read`] for a rule whose answer depends only on the world and the query
+    /// (not on who asks): the encoded body is reused until the world changes.
+    fn read_cached(
+        &self,
+        headers: &HeaderMap,
+        raw: Option<&str>,
+        policy: Policy,
+        rule: impl FnOnce(&World, &Query) -> Result<Value, Refusal>,
+    ) -> Response {
+        let q = Query::parse(raw);
+        let key = raw.unwrap_or_default();
+        let result = self.identity(headers).and_then(|id| {
+            let world = self.core.world.read();
+            auth::authorize(&world, &id, policy, &q)?;
+            let version = world.version();
+            if let Some(body) = self.state.listings.get(key, version) {
+                return Ok(body);
+            }
+            let body = Bytes::from(rule(&world, &q)?.to_string());
+            self.state.listings.put(key, version, body.clone());
+            Ok(body)
+        });
+        match result {
+            Ok(body) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body,
+            )
+                .into_response(),
+            Err(r) => refuse(&r),
+        }
+    }
+
     /// A change: authenticate, then authorize and run the rule under the world's lock, and
     /// persist before answering.
     async fn write<T>(
@@ -253,7 +324,7 @@ pub(super) async fn get_connections(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    ctx.read(&headers, raw.as_deref(), Policy::BidirRead, |w, _, q| {
+    ctx.read_cached(&headers, raw.as_deref(), Policy::BidirRead, |w, q| {
         read::connections(w, q)
     })
 }
