@@ -378,7 +378,8 @@ pub(crate) enum SystemuserCommand {
         /// With --customer: the request's reference.
         #[arg(long, value_name = "REF")]
         external_ref: Option<String>,
-        /// Poll with backoff until the request is decided or the timeout passes.
+        /// Poll with backoff until the request is decided or the timeout passes; exits 3
+        /// when the decision is anything but Accepted.
         #[arg(long)]
         wait: bool,
         /// How long `--wait` waits, in seconds.

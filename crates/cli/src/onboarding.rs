@@ -191,13 +191,21 @@ pub(crate) async fn systemuser(
                 let deadline = Duration::from_secs(*timeout_secs);
                 request = wait_for_decision(request, deadline, &read).await?;
             }
+            let refused = request.status != RequestStatus::Accepted;
             output::print(
                 format,
                 &RequestShown {
                     existing: true,
                     request,
                 },
-            )
+            )?;
+            // A script that waits for the decision needs to tell "the system user exists" from
+            // "it never will" by the exit status alone: any decision but Accepted is exit 3,
+            // as a refusal is. Without --wait the command only reports, and exits 0.
+            if *wait && refused {
+                return Err(crate::ascode::Exit(3).into());
+            }
+            Ok(())
         }
         SystemuserCommand::List => {
             let system = system_id(config, None)?;

@@ -444,11 +444,15 @@ async fn a_rejected_request_is_reported_and_shown_again() {
         "-o",
         "json",
     ]);
-    let v = waited.expect(0).json();
+    // The decision is printed, and a rejection is exit 3 so a script stops there.
+    let v = waited.expect(3).json();
     assert_eq!(
         (v["id"].as_str(), v["status"].as_str()),
         (Some(id.as_str()), Some("Rejected"))
     );
+    // Without --wait the command only reports.
+    let shown = env.run(&["systemuser", "status", &id, "-o", "json"]);
+    assert_eq!(shown.expect(0).json()["status"], "Rejected");
 
     // Altinn answers a repeat with the existing request unless it timed out (§5.5), so a
     // rejected request is shown again, not replaced.
