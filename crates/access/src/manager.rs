@@ -291,9 +291,28 @@ impl AccessManager {
             plan.push((grantable, revocable, still_via));
         }
         if !indirect.is_empty() {
+            // Name the roles to remove: the ones the paths name, or, when a path does not say
+            // which role it is (Altinn 2), every role the holder has. Listing roles that have
+            // nothing to do with the refused items would send the user the wrong way.
+            let paths = indirect.iter().flat_map(|i| i.held_via.iter());
+            let mut unnamed_role = false;
+            let mut named_roles = BTreeSet::new();
+            for via in paths {
+                match via {
+                    HeldVia::Role { role: Some(r), .. }
+                    | HeldVia::KeyRole { role: Some(r), .. } => {
+                        named_roles.insert(r.clone());
+                    }
+                    HeldVia::Role { role: None, .. } => unnamed_role = true,
+                    _ => {}
+                }
+            }
             let roles = current
                 .iter()
-                .filter(|h| matches!(h.grantable, Grantable::Role { .. }))
+                .filter(|h| match &h.grantable {
+                    Grantable::Role { role } => unnamed_role || named_roles.contains(role),
+                    _ => false,
+                })
                 .map(|h| match &h.name {
                     Some(name) => format!("{} {name:?}", h.grantable),
                     None => h.grantable.to_string(),

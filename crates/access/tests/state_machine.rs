@@ -652,8 +652,9 @@ impl Harness {
                     let i = index_of(&h.grantable).unwrap();
                     prop_assert_eq!(&h.held_via, &vec![indirect_path(i)]);
                 }
-                // The roles the holder has are named, so the message says what to remove.
-                let has_role = indirect.iter().any(|&i| comes_through_role(i));
+                // The roles the refused items come through are named, so the message says
+                // what to remove, and no other role is.
+                let has_role = named.iter().any(|&i| comes_through_role(i));
                 prop_assert_eq!(
                     roles,
                     if has_role {
