@@ -591,6 +591,7 @@ fn world() -> World {
                 org: ORG.into(),
                 client_id: CLIENT_ID.into(),
                 external_ref: None,
+                created: None,
             },
             SystemUser {
                 id: SYSTEM_USER_2_ID.into(),
@@ -598,6 +599,7 @@ fn world() -> World {
                 org: ORG.into(),
                 client_id: CLIENT_ID.into(),
                 external_ref: Some(SYSTEM_USER_2_REF.into()),
+                created: None,
             },
         ],
         api_keys: vec![

@@ -229,6 +229,17 @@ pub struct SystemUser {
     /// Picks one of several system users of the same organisation (`externalRef`).
     #[serde(default)]
     pub external_ref: Option<String>,
+    /// When it was created (Unix seconds on the mock's clock): set when a request is
+    /// approved; a system user declared in the world without it reports
+    /// [`SystemUser::DECLARED_CREATED`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<i64>,
+}
+
+impl SystemUser {
+    /// The creation time reported for a system user declared in the world without one
+    /// (2026-01-01T00:00:00Z): fixed, so the same system user always reads the same.
+    pub const DECLARED_CREATED: i64 = 1_767_225_600;
 }
 
 /// An Altinn 2 API key. `Debug` does not print the key.

@@ -361,6 +361,23 @@ async fn onboarding_end_to_end() {
     .await
     .unwrap();
     assert_eq!(listed["data"][0]["id"], su.as_str());
+    // The system user was created at the approval and keeps that time: a later read, with
+    // the clock moved on, reports the same `created`.
+    let created = listed["data"][0]["created"].clone();
+    assert!(created.is_string(), "{listed}");
+    server.clock().advance(std::time::Duration::from_secs(600));
+    let again: Value = call(
+        &server,
+        reqwest::Method::GET,
+        &format!("systemuser/vendor/bysystem/{system_id}"),
+        &vendor,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(again["data"][0]["created"], created);
     // 4. The vendor gets a system-user token, exchanges it and sees the customer in E1.
     let mp = system_user_mp_token(
         &server,

@@ -67,6 +67,7 @@ fn world() -> World {
         org: "310000001".into(),
         client_id: "hr-sync-client".into(),
         external_ref: None,
+        created: None,
     });
     let a3 = &mut w.altinn3;
     a3.organisations.push(Organisation3 {

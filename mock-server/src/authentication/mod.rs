@@ -696,14 +696,16 @@ async fn get_requests_by_system(
 }
 
 /// `SystemUserExternalDTO`.
-fn system_user_dto(core: &Core, su: &crate::world::SystemUser, vendor: &str) -> Value {
+fn system_user_dto(su: &crate::world::SystemUser, vendor: &str) -> Value {
     json!({
         "id": su.id,
         "integrationTitle": su.system_id,
         "systemId": su.system_id,
         "productName": su.system_id,
         "reporteeOrgNo": su.org,
-        "created": crate::shared::clock::rfc3339(core.now()),
+        "created": crate::shared::clock::rfc3339(
+            su.created.unwrap_or(crate::world::SystemUser::DECLARED_CREATED)
+        ),
         "isDeleted": false,
         "supplierName": null,
         "supplierOrgno": vendor,
@@ -743,7 +745,7 @@ async fn system_user_by_query(
                     && su.external_ref.clone().unwrap_or_else(|| su.org.clone()) == reference
             })
             .ok_or(Refusal::NotFound)?;
-        Ok(system_user_dto(&ctx.core, su, &vendor))
+        Ok(system_user_dto(su, &vendor))
     });
     answer(result)
 }
@@ -761,7 +763,7 @@ async fn system_users_by_system(
             .system_users
             .iter()
             .filter(|su| su.system_id == s.id)
-            .map(|su| system_user_dto(&ctx.core, su, &vendor))
+            .map(|su| system_user_dto(su, &vendor))
             .collect();
         Ok(json!({"links": {"next": null}, "data": data}))
     });

@@ -1569,6 +1569,7 @@ impl World {
             org: req.party_org_no.clone(),
             client_id: system.client_ids.first().cloned().unwrap_or_default(),
             external_ref: (req.external_ref != req.party_org_no).then(|| req.external_ref.clone()),
+            created: Some(now),
         });
         self.altinn3.ensure_rightholder(customer, su_id);
         for code in codes {
