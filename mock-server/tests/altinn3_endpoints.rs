@@ -185,6 +185,36 @@ async fn e2_answers_from_its_cache_only_while_the_world_is_unchanged_and_to_thos
 }
 
 #[tokio::test]
+async fn e17_lists_the_right_holders_simplified_and_needs_the_write_scope() {
+    let s = server().await;
+    let users = url(&s, "connections/users", &format!("party={}", org()));
+    let a = get(&users, all(&s)).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let body = a.json();
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["party"]["id"].as_str().unwrap())
+        .collect();
+    // The right holders only: the general manager holds her access through key roles.
+    assert_eq!(ids, vec![demo::PERSON_UUID, demo::SYSTEM_USER_ID]);
+    let first = &body["data"][0];
+    assert_eq!(first["party"]["type"], "Person");
+    assert!(first["party"].get("personIdentifier").is_none(), "{first}");
+    assert_eq!(first["connections"], json!([]));
+    assert!(body["links"].is_object());
+    // Reading needs the write scope (E17 is for those who delegate).
+    let read_only = su_token(&s, &[READ]);
+    assert_eq!(get(&users, &read_only).await.status, 403);
+    // A new right holder shows at once.
+    let added = post(e3(&s, &format!("to={}", demo::ORG_RECEIVER_UUID)), all(&s), None).await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let after = get(&users, all(&s)).await.json();
+    assert_eq!(after["data"].as_array().unwrap().len(), 3, "{after}");
+}
+
+#[tokio::test]
 async fn e2_an_unknown_to_gives_an_empty_list() {
     let s = server().await;
     let q = own("to=0fffffff-0000-4000-8000-000000000000");

@@ -98,6 +98,23 @@ fn entity_flat(e: &Entity, parent: Value) -> Value {
     })
 }
 
+/// `SimplifiedPartyDto` (E17).
+pub(crate) fn simplified_party(e: &Entity) -> Value {
+    let org = match &e.kind {
+        EntityKind::Organisation { org, .. } => Some(org.clone()),
+        _ => None,
+    };
+    json!({
+        "id": e.id,
+        "name": e.name,
+        "type": e.type_name(),
+        "variant": e.variant(),
+        "organizationIdentifier": org,
+        "isDeleted": e.deleted,
+        "deletedAt": null,
+    })
+}
+
 /// `CompactRoleDto`.
 pub(crate) fn compact_role(r: &RoleDef) -> Value {
     json!({

@@ -45,7 +45,7 @@ pub(crate) struct Altinn3State {
     listings: ListingCache,
 }
 
-/// Encoded answers of E2 by query string, each with the world version it was made from.
+/// Encoded answers of E2 and E17 by endpoint and query string, each with the world version it was made from.
 /// E2 lists every right holder of an organisation, and building that JSON for each request
 /// costs far more than the lookup; a cached body stays valid exactly as long as the world
 /// is unchanged, since every change bumps the version ([`IndexedWorld::version`]).
@@ -230,15 +230,18 @@ impl Ctx {
 
     /// Like [`Ctx::read`] for a rule whose answer depends only on the world and the query
     /// (not on who asks): the encoded body is reused until the world changes.
+    /// `endpoint` keeps the answers of different endpoints apart in the cache.
     fn read_cached(
         &self,
         headers: &HeaderMap,
         raw: Option<&str>,
+        endpoint: &str,
         policy: Policy,
         rule: impl FnOnce(&World, &Query) -> Result<Value, Refusal>,
     ) -> Response {
         let q = Query::parse(raw);
-        let key = raw.unwrap_or_default();
+        let key = format!("{endpoint}?{}", raw.unwrap_or_default());
+        let key = key.as_str();
         let result = self.identity(headers).and_then(|id| {
             let world = self.core.world.read();
             auth::authorize(&world, &id, policy, &q)?;
@@ -324,9 +327,24 @@ pub(super) async fn get_connections(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    ctx.read_cached(&headers, raw.as_deref(), Policy::BidirRead, |w, q| {
+    ctx.read_cached(&headers, raw.as_deref(), "E2", Policy::BidirRead, |w, q| {
         read::connections(w, q)
     })
+}
+
+/// E17.
+pub(super) async fn get_users(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    ctx.read_cached(
+        &headers,
+        raw.as_deref(),
+        "E17",
+        Policy::WriteToOthers,
+        |w, q| read::users(w, q),
+    )
 }
 
 /// E3.

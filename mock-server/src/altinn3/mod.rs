@@ -67,6 +67,7 @@ pub(crate) fn router(core: Arc<Core>, state: Arc<Altinn3State>) -> Router {
             &Endpoint::A3Roles.router_path(),
             get(http::get_roles).delete(http::delete_roles),
         )
+        .route(&Endpoint::A3Users.router_path(), get(http::get_users))
         .route(&Endpoint::MetaSearch.router_path(), get(http::meta_search))
         .route(&Endpoint::MetaExport.router_path(), get(http::meta_export))
         .route(

@@ -302,6 +302,29 @@ pub(super) fn connections(world: &World, q: &Query) -> Result<Value, Refusal> {
     Ok(dto::page(data))
 }
 
+/// E17 `GET connections/users?party=`: every right holder of the party (a right-holder link
+/// from it), each as a `SimplifiedConnectionDto` without nested connections. Only the
+/// right-holder role counts: key-role holders are not "users" the party added.
+pub(super) fn users(world: &World, q: &Query) -> Result<Value, Refusal> {
+    let org = party(q);
+    let mut data = Vec::new();
+    for a in world
+        .altinn3
+        .assignments
+        .iter()
+        .filter(|a| a.from == org && a.role == RETTIGHETSHAVER)
+    {
+        let Some(e) = world.entity(a.to) else {
+            continue;
+        };
+        data.push(json!({
+            "party": dto::simplified_party(&e),
+            "connections": [],
+        }));
+    }
+    Ok(dto::page(data))
+}
+
 /// The `from`/`to` pairs with any assignment that a read's filter selects.
 fn pairs(world: &World, pair: &Pair) -> Vec<(Uuid, Uuid)> {
     let mut out = Vec::new();

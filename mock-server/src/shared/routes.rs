@@ -56,6 +56,8 @@ pub(crate) enum Endpoint {
     A3ResourceCheck,
     /// Altinn 3 E15, E16: roles on connections.
     A3Roles,
+    /// Altinn 3 E17: the simplified list of right holders.
+    A3Users,
     /// Package metadata: search.
     MetaSearch,
     /// Package metadata: the whole catalogue.
@@ -94,7 +96,7 @@ pub(crate) enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the README lists them.
-    pub(crate) const ALL: [Endpoint; 39] = [
+    pub(crate) const ALL: [Endpoint; 40] = [
         Endpoint::WellKnown,
         Endpoint::Jwk,
         Endpoint::Token,
@@ -117,6 +119,7 @@ impl Endpoint {
         Endpoint::A3ResourceRights,
         Endpoint::A3ResourceCheck,
         Endpoint::A3Roles,
+        Endpoint::A3Users,
         Endpoint::MetaSearch,
         Endpoint::MetaExport,
         Endpoint::MetaPackage,
@@ -171,6 +174,7 @@ impl Endpoint {
                 "/accessmanagement/api/v1/enduser/connections/resources/delegationcheck"
             }
             Endpoint::A3Roles => "/accessmanagement/api/v1/enduser/connections/roles",
+            Endpoint::A3Users => "/accessmanagement/api/v1/enduser/connections/users",
             Endpoint::MetaSearch => "/accessmanagement/api/v1/meta/info/accesspackages/search",
             Endpoint::MetaExport => "/accessmanagement/api/v1/meta/info/accesspackages/export",
             Endpoint::MetaPackage => {
