@@ -327,9 +327,13 @@ pub(super) async fn get_connections(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    ctx.read_cached(&headers, raw.as_deref(), "E2", Policy::BidirRead, |w, q| {
-        read::connections(w, q)
-    })
+    ctx.read_cached(
+        &headers,
+        raw.as_deref(),
+        "E2",
+        Policy::BidirRead,
+        read::connections,
+    )
 }
 
 /// E17.
@@ -343,7 +347,7 @@ pub(super) async fn get_users(
         raw.as_deref(),
         "E17",
         Policy::WriteToOthers,
-        |w, q| read::users(w, q),
+        read::users,
     )
 }
 
