@@ -9,8 +9,8 @@
 //!   cases: each starts a mock server) that apply then plan shows no changes and that planning
 //!   sends nothing that changes state (the mock's route counters).
 //!
-//! Altinn 3: the same use cases run over the neutral ports unchanged; an Altinn 3 end-to-end
-//! test of export then plan is not here yet (see the README section on access as code).
+//! Altinn 3: the same use cases run over the neutral ports unchanged; `ascode_altinn3.rs` runs
+//! export, plan, apply and prune through the binary on the Altinn 3 platform.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
