@@ -410,7 +410,7 @@ impl Render for ReportOutput<'_> {
             ));
         }
         out.push_str(&format!(
-            "Apply: {} done, {} already in effect, {} failed. Requests: {} right-holder additions, {} grants, {} revokes, {} confirming reads; {} rate-limit pause{}.\n",
+            "Apply: {} done, {} already in effect, {} failed. Operations: {} right-holder additions, {} grants, {} revokes, {} confirming reads; {} rate-limit pause{}.\n",
             r.done,
             r.already_in_effect,
             r.failed,

@@ -397,7 +397,7 @@ async fn added_package_and_new_person_are_planned_applied_and_then_clean() {
 
     let apply = env.run(&["apply", "-f", &path, "--yes"]).await;
     apply.expect(0).assert_no_leaks().stdout_has(&[
-        "Apply: 3 done, 0 already in effect, 0 failed. Requests: 1 right-holder additions, 2 grants, 0 revokes",
+        "Apply: 3 done, 0 already in effect, 0 failed. Operations: 1 right-holder additions, 2 grants, 0 revokes",
     ]);
     // Exactly one E3 (the new right holder) and one E6 per package, nothing else written.
     let mut sent = writes(&mock);
@@ -551,7 +551,7 @@ async fn prune_removes_a_package_the_file_drops_and_leaves_key_role_packages_alo
     let apply = env.run(&["apply", "-f", &path, "--prune", "--yes"]).await;
     apply.expect(0).assert_no_leaks().stdout_has(&[
         "revoke package posttjenester: done",
-        "Apply: 1 done, 0 already in effect, 0 failed. Requests: 0 right-holder additions, 0 grants, 1 revokes",
+        "Apply: 1 done, 0 already in effect, 0 failed. Operations: 0 right-holder additions, 0 grants, 1 revokes",
     ]);
     // One revocation, of the demo person's package; nothing sent about anyone else.
     let org = demo::ORG_UUID;
