@@ -208,7 +208,12 @@ async fn e17_lists_the_right_holders_simplified_and_needs_the_write_scope() {
     let read_only = su_token(&s, &[READ]);
     assert_eq!(get(&users, &read_only).await.status, 403);
     // A new right holder shows at once.
-    let added = post(e3(&s, &format!("to={}", demo::ORG_RECEIVER_UUID)), all(&s), None).await;
+    let added = post(
+        e3(&s, &format!("to={}", demo::ORG_RECEIVER_UUID)),
+        all(&s),
+        None,
+    )
+    .await;
     assert_eq!(added.status, 200, "{}", added.text);
     let after = get(&users, all(&s)).await.json();
     assert_eq!(after["data"].as_array().unwrap().len(), 3, "{after}");
