@@ -369,7 +369,9 @@ impl Render for GrantOutcome {
             table.row(vec![kind, what, action, result]);
         }
         let _ = write!(s, "{table}");
-        let _ = writeln!(s, "  requests sent: {}", self.requests_sent);
+        // A grant call carries every missing access; on Altinn 3 it is several requests (a
+        // package, a resource's right check and its keys), so the count names calls.
+        let _ = writeln!(s, "  grant calls: {}", self.requests_sent);
         s
     }
 }
