@@ -8,7 +8,9 @@
 //! 4. Runs `wrk` (installed with apt-get when missing) against the same mock with the same
 //!    concurrency: the GET of one right holder and the ReporteeConversion POST, with an Altinn
 //!    token minted by the mock. The client's request rate is reported as a ratio of these.
-//! 5. Times `altinn --help` (start-up) and measures the peak RSS of `altinn demo`.
+//! 5. Runs `altinn apply` on a desired-state file of N right holders × 3 accesses against a
+//!    fresh mock, without faults and with 20 % faults (`apply`).
+//! 6. Times `altinn --help` (start-up) and measures the peak RSS of `altinn demo`.
 //!
 //! Prints a report and writes it as JSON (`target/bench/report.json` unless `--json`).
 
@@ -20,6 +22,8 @@ use std::{
 
 use anyhow::{Context as _, ensure};
 use serde_json::{Value, json};
+
+mod apply;
 
 use crate::{
     cargo,
@@ -40,6 +44,7 @@ struct Options {
     wrk_secs: u64,
     startup_runs: usize,
     rounds: usize,
+    apply_holders: usize,
     json: Option<PathBuf>,
     criterion: bool,
 }
@@ -48,7 +53,8 @@ pub(crate) const HELP: &str = "\
   bench   release build; N person flows through the library API against the mock binary,
           wrk against the same endpoints, CLI start-up and demo RSS; a report and JSON
           --flows N (2000)  --concurrency C (32)  --wrk-secs S (5)  --startup-runs R (100)
-          --rounds R (3: load and wrk alternate, medians are reported)  --json FILE (target/bench/report.json)  --criterion (also run the criterion benches)";
+          --rounds R (3: load and wrk alternate, medians are reported)  --json FILE (target/bench/report.json)  --criterion (also run the criterion benches)
+          --apply-holders N (5000: `altinn apply` of N right holders x 3 accesses, at 0 % and 20 % faults)";
 
 fn parse(args: &[String]) -> anyhow::Result<Options> {
     let mut o = Options {
@@ -57,6 +63,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
         wrk_secs: 5,
         startup_runs: 100,
         rounds: 3,
+        apply_holders: 5000,
         json: None,
         criterion: false,
     };
@@ -80,6 +87,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
             "--wrk-secs" => o.wrk_secs = n()? as u64,
             "--startup-runs" => o.startup_runs = n()?,
             "--rounds" => o.rounds = n()?,
+            "--apply-holders" => o.apply_holders = n()?,
             "--json" => o.json = Some(PathBuf::from(value)),
             _ => anyhow::bail!("unknown option {flag:?}\n\nbench options:\n{HELP}"),
         }
@@ -240,6 +248,9 @@ fn measure(
     // right per flow, against a fresh mock with the same world.
     let altinn3 = measure_altinn3(opts, altinn, mock_bin, loadgen, work, &fixtures)?;
 
+    // Access as code: `altinn apply` of N right holders × 3 accesses, at 0 % and 20 % faults.
+    let apply = apply::measure_apply(opts, altinn, mock_bin, loadgen, work)?;
+
     // 3. The CLI on its own.
     let startup = startup(altinn, opts.startup_runs)?;
     let demo = demo_rss(altinn)?;
@@ -264,6 +275,7 @@ fn measure(
             "wrk_secs": opts.wrk_secs,
             "startup_runs": opts.startup_runs,
             "rounds": opts.rounds,
+            "apply_holders": opts.apply_holders,
         },
         "load": load,
         "raw": raw,
@@ -275,6 +287,7 @@ fn measure(
             "target": 0.5,
         },
         "altinn3": altinn3,
+        "apply": apply,
         "cli_startup": startup,
         "demo": demo,
     }))
@@ -1047,6 +1060,8 @@ fn render(r: &Value) -> String {
         "  E2 right holders of an organisation with {} of them: {:.0} requests/s, p50 {:.2} ms; target ≥ 20000",
         e2["right_holders"], f(&e2["wrk"]["requests_per_sec"]), f(&e2["wrk"]["p50_ms"])
     ));
+    out.push_str("\n\n");
+    out.push_str(&apply::render(&r["apply"]));
     out
 }
 
