@@ -405,10 +405,17 @@ async fn bulk_grant_and_revoke_under_twenty_percent_faults_ends_in_the_intended_
             e.1 += usize::from(faulted(&r));
         }
     }
-    for route in [E2, E3, E5, E6, E7, E9, E10, E11, E12, E14, E15] {
+    for route in [E2, E3, E5, E6, E7, E9, E10, E12, E14, E15] {
         let (total, faults) = by_route.get(route).copied().unwrap_or_default();
         assert!(faults > 0, "{route}: no fault in {total} requests");
     }
+    // E11 is asked once per resource while its answer is fresh, not once per person, so it
+    // may well meet no fault; it must have been asked, and rarely.
+    let (e11, _) = by_route.get(E11).copied().unwrap_or_default();
+    assert!(
+        (1..=10).contains(&e11),
+        "E11 sent {e11} times for one resource"
+    );
     let faults_met = log.iter().filter(faulted).count();
     assert!(
         faults_met * 10 > log.len(),

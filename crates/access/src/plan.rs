@@ -25,7 +25,7 @@ use serde::Serialize;
 use tilgang_domain::{
     Grantable, HeldAccess, HeldVia, OrgNumber, Party, PartyKind, PartyQuery, PartyRef,
 };
-use tilgang_ports::Operation;
+use tilgang_ports::{ErrorKind, Operation};
 
 use crate::{
     AccessError, AccessManager, Step,
@@ -516,15 +516,18 @@ impl AccessManager {
         let mut organisations = Vec::with_capacity(orgs.len());
         for org in orgs {
             let at = PartyRef::Organisation(*org);
-            let parties = self
-                .rights
-                .right_holders(&at)
-                .await
-                .map_err(AccessError::at(Step::ListRightHolders))?;
+            let parties = read_again_while_transient(|| async {
+                self.rights
+                    .right_holders(&at)
+                    .await
+                    .map_err(AccessError::at(Step::ListRightHolders))
+            })
+            .await?;
             let at = &at;
             let holders: Vec<CurrentHolder> = stream::iter(parties)
                 .map(|party| async move {
-                    let held = self.holdings(at, &party, Step::Read).await?;
+                    let held = read_again_while_transient(|| self.holdings(at, &party, Step::Read))
+                        .await?;
                     Ok::<_, AccessError>(CurrentHolder { party, held })
                 })
                 .buffered(concurrency.max(1))
@@ -566,6 +569,32 @@ impl AccessManager {
     ) -> Result<DesiredState, AccessError> {
         let current = self.read_state(orgs, concurrency).await?;
         Ok(export_state(&current))
+    }
+}
+
+/// How many times `read_state` sends one read that keeps failing transiently.
+const READ_ATTEMPTS: u32 = 6;
+
+/// Runs a read again while it fails transiently (a dropped connection, a 5xx, a 429), up to
+/// [`READ_ATTEMPTS`] times. Safe because a read changes nothing. It matters for whole
+/// organisations: a plan makes a read or more per right holder, the transport's own retries
+/// cover one request, and one read that still fails would otherwise fail the whole plan, so
+/// that with thousands of holders on a bad day a plan (and an apply, which plans first)
+/// could never get through.
+async fn read_again_while_transient<T, F, Fut>(read: F) -> Result<T, AccessError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AccessError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match read().await {
+            Err(e) if e.kind() == ErrorKind::Transient && attempt < READ_ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "a read failed transiently; reading again");
+                attempt += 1;
+            }
+            other => return other,
+        }
     }
 }
 

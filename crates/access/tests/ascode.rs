@@ -106,6 +106,8 @@ struct State {
     next_fault: usize,
     /// Person lookups refused as throttled.
     throttle_lookups: bool,
+    /// The next this many reads (listings and holdings) fail with a 503.
+    failing_reads: u32,
 }
 
 #[derive(Debug, Default)]
@@ -205,7 +207,11 @@ impl Rights for Fake {
     }
 
     async fn right_holders(&self, _org: &PartyRef) -> Result<Vec<Party>, AltinnError> {
-        let s = self.state.lock().unwrap();
+        let mut s = self.state.lock().unwrap();
+        if s.failing_reads > 0 {
+            s.failing_reads -= 1;
+            return Err(rejection(503, &[], None));
+        }
         let mut out: Vec<Party> = s
             .persons
             .iter()
@@ -256,7 +262,11 @@ impl Rights for Fake {
         _org: &PartyRef,
         holder: &Party,
     ) -> Result<Vec<HeldAccess>, AltinnError> {
-        let s = self.state.lock().unwrap();
+        let mut s = self.state.lock().unwrap();
+        if s.failing_reads > 0 {
+            s.failing_reads -= 1;
+            return Err(rejection(503, &[], None));
+        }
         let h = match Fake::which(holder) {
             Some(i) => s.persons.get(&i).cloned().unwrap_or_default(),
             None => s.system_user.clone(),
@@ -570,6 +580,32 @@ fn export_then_plan_shows_no_changes() {
         let plan = block_on(plan_of(&m, &back, prune));
         assert!(plan.is_empty(), "{text}\n{plan:#?}");
     }
+    assert_eq!(fake.writes(), 0);
+}
+
+#[test]
+fn a_read_that_fails_transiently_is_read_again_and_the_plan_gets_through() {
+    let fake = Arc::new(Fake::default());
+    let direct = BTreeMap::from([(0, BTreeSet::from([0, 2])), (3, BTreeSet::from([4]))]);
+    seed(&fake, &direct, &BTreeMap::new());
+    let m = manager(&fake);
+    let desired =
+        DesiredState::from_toml(&block_on(m.export(&[org()], 1)).unwrap().to_toml()).unwrap();
+    // Five failures in a row: the listing fails five times, then every read succeeds.
+    fake.state.lock().unwrap().failing_reads = 5;
+    let plan = block_on(plan_of(&m, &desired, true));
+    assert!(plan.is_empty(), "{plan:#?}");
+    assert_eq!(fake.state.lock().unwrap().failing_reads, 0);
+    // A read that never recovers fails the plan with the server's answer, after six tries.
+    fake.state.lock().unwrap().failing_reads = 6;
+    let failed = block_on(m.plan(&desired, PlanOptions { prune: true }, 1));
+    let Err(failure) = failed else {
+        panic!("a plan over a listing that always fails succeeded")
+    };
+    assert!(
+        format!("{failure:#}").contains("503") || format!("{failure:?}").contains("503"),
+        "{failure:?}"
+    );
     assert_eq!(fake.writes(), 0);
 }
 

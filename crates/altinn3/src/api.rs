@@ -70,12 +70,18 @@ impl Altinn3Client {
         let url = self.url(CONNECTIONS, &[("party", &org)]);
         let body = serde_json::to_vec(person).unwrap_or_default();
         let call = self.write(Method::POST, url, Some(body), false);
-        // The list of right holders is forgotten whatever the outcome: a request whose
-        // answer was lost may still have made the person a right holder, and a stale list
-        // would make the next grant send E3 again instead of finding them.
-        let answer = self.send(&call).await;
-        self.forget_holders(&org);
-        decode(&call, &answer?)
+        // A failure forgets the listing: a request whose answer was lost may still have made
+        // the person a right holder, and the next grant should find them in a fresh listing
+        // rather than send E3 again. A success keeps it for lookups (see `holders_added`).
+        let answer = match self.send(&call).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.forget_holders(&org);
+                return Err(e);
+            }
+        };
+        self.holders_added(&org);
+        decode(&call, &answer)
     }
 
     /// E3 with `to`: makes an existing party (an organisation, or a system user) a right
@@ -88,10 +94,16 @@ impl Altinn3Client {
         let (org, to) = (org.to_string(), to.to_string());
         let url = self.url(CONNECTIONS, &[("party", &org), ("to", &to)]);
         let call = self.write(Method::POST, url, None, true);
-        // Forgotten whatever the outcome, for the same reason as in `add_person`.
-        let answer = self.send(&call).await;
-        self.forget_holders(&org);
-        decode(&call, &answer?)
+        // As in `add_person`.
+        let answer = match self.send(&call).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.forget_holders(&org);
+                return Err(e);
+            }
+        };
+        self.holders_added(&org);
+        decode(&call, &answer)
     }
 
     /// E4: removes the right holder `to` from `org`; with `cascade`, everything they hold

@@ -11,7 +11,8 @@ use std::{
 
 use reqwest::{Method, header::HeaderMap};
 use serde::de::DeserializeOwned;
-use tilgang_altinn3_wire::{AuthorizedPartyDto, ConnectionDto, PaginatedResult};
+use tilgang_altinn3_wire::{AuthorizedPartyDto, ConnectionDto, PaginatedResult, ResourceCheckDto};
+use tilgang_domain::Party;
 use tilgang_http::{AltinnHttp, Call, HttpSettings, append_query};
 use tilgang_ports::{AltinnError, AltinnTokenSource, DecodeError};
 use tokio::time::Instant;
@@ -29,8 +30,24 @@ const MAX_PAGES: usize = 1_000;
 
 /// E1's answer and the expiry of the token it was read with.
 type PartiesCache = Arc<Mutex<Option<(SystemTime, Arc<Vec<AuthorizedPartyDto>>)>>>;
-/// E2's right holders by organisation UUID, with when they were read.
-type HoldersCache = Arc<Mutex<HashMap<String, (Instant, Arc<Vec<ConnectionDto>>)>>>;
+/// E2's right holders by organisation UUID.
+type HoldersCache = Arc<Mutex<HashMap<String, Listing>>>;
+
+/// One organisation's right holders as this client knows them.
+#[derive(Clone)]
+pub(crate) struct Listing {
+    /// When E2 was read.
+    at: Instant,
+    /// E2's answer.
+    pub(crate) holders: Arc<Vec<ConnectionDto>>,
+    /// Whether E2's answer still lists every right holder: false once this client has made
+    /// someone a right holder since.
+    complete: bool,
+    /// The right holders this client added since, each with the query that named it.
+    pub(crate) added: Vec<Party>,
+}
+/// E11's answer by organisation UUID and resource id, with when it was read.
+type ResourceChecks = Arc<Mutex<HashMap<(String, String), (Instant, Arc<ResourceCheckDto>)>>>;
 
 /// The Altinn 3 access-management adapter. Implements [`Parties`](tilgang_ports::Parties)
 /// and [`Rights`](tilgang_ports::Rights) over the enduser connections API, with a
@@ -48,6 +65,9 @@ pub struct Altinn3Client {
     parties: PartiesCache,
     /// E2's right holders of an organisation, by its party UUID, with when they were read.
     holders: HoldersCache,
+    /// E11's answers (which keys of a resource the system user may give from an
+    /// organisation), kept as briefly as the right holders.
+    resource_checks: ResourceChecks,
 }
 
 impl fmt::Debug for Altinn3Client {
@@ -83,6 +103,7 @@ impl Altinn3Client {
             ttl: config.right_holders_ttl,
             parties: Arc::new(Mutex::new(None)),
             holders: Arc::new(Mutex::new(HashMap::new())),
+            resource_checks: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 
@@ -202,18 +223,81 @@ impl Altinn3Client {
         self.parties.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The right holders of `org` from the cache while fresh.
-    pub(crate) fn cached_holders(&self, org: &str) -> Option<Arc<Vec<ConnectionDto>>> {
+    /// The right holders of `org` from the cache while fresh. With `complete`, only a listing
+    /// that no addition by this client has outdated.
+    pub(crate) fn cached_holders(&self, org: &str, complete: bool) -> Option<Listing> {
         let holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
         holders
             .get(org)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, list)| Arc::clone(list))
+            .filter(|l| l.at.elapsed() < self.ttl && (l.complete || !complete))
+            .cloned()
     }
 
-    pub(crate) fn remember_holders(&self, org: &str, list: Arc<Vec<ConnectionDto>>) {
+    pub(crate) fn remember_holders(&self, org: &str, list: Arc<Vec<ConnectionDto>>) -> Listing {
         let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
-        holders.insert(org.to_owned(), (Instant::now(), list));
+        let listing = Listing {
+            at: Instant::now(),
+            holders: list,
+            complete: true,
+            added: Vec::new(),
+        };
+        holders.insert(org.to_owned(), listing.clone());
+        listing
+    }
+
+    /// Notes that this client made someone a right holder of `org` (E3 succeeded). The
+    /// cached listing still holds everyone it held, so lookups keep using it; a listing of all
+    /// right holders reads E2 again. Keeping it matters in bulk: dropping it after each
+    /// addition made every next new person re-read the whole organisation.
+    pub(crate) fn holders_added(&self, org: &str) {
+        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = holders.get_mut(org) {
+            entry.complete = false;
+        }
+    }
+
+    /// Remembers a right holder this client added to `org`, so that a lookup of the same
+    /// person or organisation finds it without reading E2 again.
+    pub(crate) fn remember_added(&self, org: &str, party: Party) {
+        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = holders.get_mut(org) {
+            entry.complete = false;
+            entry.added.push(party);
+        }
+    }
+
+    /// E11's answer for `org` and `resource` from the cache while fresh. It depends only on
+    /// what the system user holds from the organisation, which the grants of this client do
+    /// not change, so a bulk grant asks once per resource instead of once per person.
+    pub(crate) fn cached_resource_check(
+        &self,
+        org: &str,
+        resource: &str,
+    ) -> Option<Arc<ResourceCheckDto>> {
+        let checks = self
+            .resource_checks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        checks
+            .get(&(org.to_owned(), resource.to_owned()))
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, check)| Arc::clone(check))
+    }
+
+    pub(crate) fn remember_resource_check(
+        &self,
+        org: &str,
+        resource: &str,
+        check: Arc<ResourceCheckDto>,
+    ) {
+        let mut checks = self
+            .resource_checks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        checks.insert(
+            (org.to_owned(), resource.to_owned()),
+            (Instant::now(), check),
+        );
     }
 
     /// Drops the cached right holders of `org`, after a change to them.

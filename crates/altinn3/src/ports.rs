@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use tilgang_altinn3_wire::{
-    AccessReason, CompactEntityDto, ConnectionDto, EntityType, PermissionDto, PersonInput, RightDto,
+    AccessReason, CompactEntityDto, EntityType, PermissionDto, PersonInput, RightDto,
 };
 use tilgang_domain::{
     Action, Grantable, HeldAccess, HeldVia, MaskedSsn, PackageCode, Party, PartyId, PartyKind,
@@ -26,7 +26,7 @@ use tilgang_ports::{
     AltinnError, Operation, Parties, RightHolderAdded, RightHolderChange, Rights, Unsupported,
 };
 
-use crate::Altinn3Client;
+use crate::{Altinn3Client, client::Listing};
 
 /// The platform name in messages.
 const PLATFORM: &str = "Altinn 3";
@@ -89,18 +89,15 @@ impl Altinn3Client {
             })
     }
 
-    /// The right holders of `org`, from the brief cache when fresh (E2).
-    async fn holders_of(
-        &self,
-        org: PartyUuid,
-    ) -> Result<std::sync::Arc<Vec<ConnectionDto>>, AltinnError> {
+    /// The right holders of `org`, from the brief cache when fresh (E2). With `complete`, a
+    /// listing that this client's own additions have outdated is read again.
+    async fn holders_of(&self, org: PartyUuid, complete: bool) -> Result<Listing, AltinnError> {
         let key = org.to_string();
-        if let Some(list) = self.cached_holders(&key) {
-            return Ok(list);
+        if let Some(listing) = self.cached_holders(&key, complete) {
+            return Ok(listing);
         }
         let list = std::sync::Arc::new(self.connections(org, None).await?);
-        self.remember_holders(&key, std::sync::Arc::clone(&list));
-        Ok(list)
+        Ok(self.remember_holders(&key, list))
     }
 
     /// The right holder `query` names among `org`'s, if one is (read-only).
@@ -109,7 +106,8 @@ impl Altinn3Client {
         org: PartyUuid,
         query: &PartyQuery,
     ) -> Result<Option<Party>, AltinnError> {
-        let holders = self.holders_of(org).await?;
+        let listing = self.holders_of(org, false).await?;
+        let holders = &listing.holders;
         // Compared against every holder, so taken out of the loop once.
         let wanted_fnr = match query {
             PartyQuery::Person { fnr, .. } => Some(fnr.expose()),
@@ -138,6 +136,32 @@ impl Altinn3Client {
                 }
             }
             let mut party = party_of(entity);
+            party.query = Some(query.clone());
+            return Ok(Some(party));
+        }
+        // Then the ones this client added since the listing was read.
+        for party in &listing.added {
+            match (query, &party.query) {
+                (
+                    PartyQuery::Person { fnr, last_name },
+                    Some(PartyQuery::Person {
+                        fnr: added,
+                        last_name: added_name,
+                    }),
+                ) if fnr == added => {
+                    if !last_name_matches(Some(added_name.as_str()), last_name.as_str()) {
+                        return Err(AltinnError::InvalidInput(format!(
+                            "the last name does not match the right holder with fødselsnummer {fnr}"
+                        )));
+                    }
+                }
+                (
+                    PartyQuery::Organisation { org: number, .. },
+                    Some(PartyQuery::Organisation { org: added, .. }),
+                ) if number == added => {}
+                _ => continue,
+            }
+            let mut party = party.clone();
             party.query = Some(query.clone());
             return Ok(Some(party));
         }
@@ -185,8 +209,8 @@ impl Rights for Altinn3Client {
 
     async fn right_holders(&self, org: &PartyRef) -> Result<Vec<Party>, AltinnError> {
         let org = self.org_uuid(org).await?;
-        let holders = self.holders_of(org).await?;
-        Ok(holders.iter().map(|c| party_of(&c.party)).collect())
+        let listing = self.holders_of(org, true).await?;
+        Ok(listing.holders.iter().map(|c| party_of(&c.party)).collect())
     }
 
     async fn add_right_holder(
@@ -235,6 +259,7 @@ impl Rights for Altinn3Client {
         };
         party.party_uuid = Some(PartyUuid::new(assignment.to_id));
         party.query = Some(query.clone());
+        self.remember_added(&org.to_string(), party.clone());
         Ok(RightHolderAdded {
             party,
             change: RightHolderChange::Added,
@@ -451,7 +476,19 @@ impl Altinn3Client {
         resource: &ResourceId,
         actions: &BTreeSet<String>,
     ) -> Result<Vec<String>, AltinnError> {
-        let check = self.resource_check(org, resource).await?;
+        let (org_key, resource_key) = (org.to_string(), resource.to_string());
+        let check = match self.cached_resource_check(&org_key, &resource_key) {
+            Some(check) => check,
+            None => {
+                let check = std::sync::Arc::new(self.resource_check(org, resource).await?);
+                self.remember_resource_check(
+                    &org_key,
+                    &resource_key,
+                    std::sync::Arc::clone(&check),
+                );
+                check
+            }
+        };
         let mut keys = Vec::new();
         let mut refused = Vec::new();
         for action in actions {

@@ -228,10 +228,11 @@ async fn a_right_holder_already_listed_is_not_added_again() {
 }
 
 #[tokio::test]
-async fn a_new_person_is_added_with_the_exact_person_input_and_the_listing_is_dropped() {
+async fn a_new_person_is_added_with_the_exact_person_input_and_found_again_without_a_new_listing() {
     let server = MockServer::start().await;
-    // Read before the change, and again after it: the change makes the cached listing stale.
-    listing(&server, 2).await;
+    // Read once: the person the client added is remembered beside the cached listing, so a
+    // bulk run does not re-read the organisation after every new right holder.
+    listing(&server, 1).await;
     let newcomer = synthetic_fnr(4, 4, 75);
     let assignment = json!({
         "id": "0199a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a99",
@@ -265,7 +266,42 @@ async fn a_new_person_is_added_with_the_exact_person_input_and_the_listing_is_dr
         .find(|r| r.method.as_str() == "POST")
         .unwrap();
     assert_eq!(post.url.query(), Some(format!("party={ORG}").as_str()));
-    client.resolve(&org_ref(), &query).await.unwrap();
+    let found = client.resolve(&org_ref(), &query).await.unwrap().unwrap();
+    assert_eq!(found.party_uuid, added.party.party_uuid);
+    // The same number with another last name is refused, as a listed person's would be.
+    let wrong = person(synthetic_fnr(4, 4, 75), "Dahl");
+    assert!(client.resolve(&org_ref(), &wrong).await.is_err());
+    // Adding them again finds them: no second E3 (the mock expects exactly one).
+    let again = client.add_right_holder(&org_ref(), &query).await.unwrap();
+    assert_eq!(again.change, RightHolderChange::AlreadyRightHolder);
+}
+
+#[tokio::test]
+async fn the_list_of_right_holders_is_read_again_after_an_addition() {
+    let server = MockServer::start().await;
+    // The whole listing must show the new right holder, so it is read again.
+    listing(&server, 2).await;
+    let assignment = json!({
+        "id": "0199a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a99",
+        "roleId": "42cae370-2dc1-4fdc-9c67-c2f4b0f0f829",
+        "fromId": ORG,
+        "toId": "c3d4e5f6-a7b8-4901-8cde-f01234567890"
+    });
+    expect(
+        &server,
+        "POST",
+        "connections",
+        json_answer(200, assignment.to_string()),
+        1,
+    )
+    .await;
+    let (client, _) = client(&server);
+    client.right_holders(&org_ref()).await.unwrap();
+    client
+        .add_right_holder(&org_ref(), &person(synthetic_fnr(4, 4, 75), "Berg"))
+        .await
+        .unwrap();
+    client.right_holders(&org_ref()).await.unwrap();
 }
 
 /// A server that answers every GET with an empty listing and drops the connection of every
@@ -577,6 +613,35 @@ async fn resource_rights_are_granted_with_exactly_the_keys_e11_offered_for_the_a
             ),
         ]
     );
+}
+
+#[tokio::test]
+async fn e11_is_asked_once_per_resource_while_fresh_however_many_holders_get_it() {
+    let server = MockServer::start().await;
+    // Two holders, one check: the answer depends on the organisation and the resource only.
+    expect(
+        &server,
+        "GET",
+        "connections/resources/delegationcheck",
+        json_answer(200, check_offering_both()),
+        1,
+    )
+    .await;
+    expect(
+        &server,
+        "POST",
+        "connections/resources/rights",
+        ResponseTemplate::new(201),
+        2,
+    )
+    .await;
+    let (client, _) = client(&server);
+    for to in [PA, "c3d4e5f6-a7b8-4901-8cde-f01234567890"] {
+        client
+            .grant(&org_ref(), &holder(to), &[read_right(Action::Read)])
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
