@@ -166,6 +166,22 @@ impl HolderId {
         }
     }
 
+    /// The one key a right holder this entry names must have among its
+    /// [`candidate_keys`]: an index by these keys finds every holder [`HolderId::matches`]
+    /// could accept without comparing the entry with every right holder. `None` when the entry
+    /// can match nobody.
+    pub(crate) fn candidate_key(&self) -> Option<String> {
+        if let Some(id) = self.party() {
+            return party_ref_key(id);
+        }
+        match self {
+            HolderId::Person { fnr, .. } => Some(format!("ssn:{}", MaskedSsn::from(fnr))),
+            HolderId::KnownPerson { ssn, .. } => Some(format!("ssn:{ssn}")),
+            HolderId::Organisation { org, .. } => Some(format!("org:{org}")),
+            HolderId::Party { .. } => None,
+        }
+    }
+
     /// Whether `party` (a current right holder) is the one this entry names.
     pub fn matches(&self, party: &Party) -> bool {
         if let Some(id) = self.party() {
@@ -219,6 +235,38 @@ impl HolderId {
 }
 
 /// Whether the id `id` names `party`: any of the ids the backend gave it is equal.
+fn party_ref_key(id: &PartyRef) -> Option<String> {
+    match id {
+        PartyRef::PartyUuid(u) => Some(format!("uuid:{u}")),
+        PartyRef::Reportee(r) => Some(format!("reportee:{r}")),
+        PartyRef::PartyId(p) => Some(format!("partyid:{p}")),
+        PartyRef::Organisation(o) => Some(format!("org:{o}")),
+        _ => None,
+    }
+}
+
+/// Every key under which an index must list `party` for [`HolderId::candidate_key`]: one per
+/// id it has.
+pub(crate) fn candidate_keys(party: &Party) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(u) = party.party_uuid {
+        keys.push(format!("uuid:{u}"));
+    }
+    if let Some(r) = &party.reportee_id {
+        keys.push(format!("reportee:{r}"));
+    }
+    if let Some(p) = party.party_id {
+        keys.push(format!("partyid:{p}"));
+    }
+    if let Some(o) = &party.organization_number {
+        keys.push(format!("org:{o}"));
+    }
+    if let Some(s) = &party.ssn {
+        keys.push(format!("ssn:{s}"));
+    }
+    keys
+}
+
 pub(crate) fn same_party(id: &PartyRef, party: &Party) -> bool {
     match id {
         PartyRef::PartyUuid(u) => party.party_uuid == Some(*u),

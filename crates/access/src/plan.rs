@@ -18,7 +18,7 @@
 //! Every change has a stable [`ChangeId`]: the same planned change gets the same id on every
 //! run, so a journal can tell what an earlier, interrupted run already did.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use serde::Serialize;
@@ -29,7 +29,7 @@ use tilgang_ports::{ErrorKind, Operation};
 
 use crate::{
     AccessError, AccessManager, Step,
-    desired::{DesiredHolder, DesiredState, HolderId},
+    desired::{DesiredHolder, DesiredState, HolderId, candidate_keys},
 };
 
 /// The packages that let a system user manage access; never pruned from a system user.
@@ -309,15 +309,29 @@ fn diff_org(
 ) -> Result<OrgPlan, PlanError> {
     // Match every entry to at most one right holder, and every right holder to at most one
     // entry.
+    // An index of the right holders by each id they have, so each entry is compared with the
+    // few holders that share its id rather than with all of them (an organisation of
+    // thousands would otherwise cost millions of comparisons).
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (j, c) in current.iter().enumerate() {
+        for key in candidate_keys(&c.party) {
+            index.entry(key).or_default().push(j);
+        }
+    }
     let mut owner: BTreeMap<usize, usize> = BTreeMap::new();
     let mut matched: Vec<Option<usize>> = Vec::with_capacity(desired.len());
     for (i, d) in desired.iter().enumerate() {
-        let candidates: Vec<usize> = current
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| d.who.matches(&c.party))
-            .map(|(j, _)| j)
-            .collect();
+        let candidates: Vec<usize> = d
+            .who
+            .candidate_key()
+            .and_then(|key| index.get(&key))
+            .map(|js| {
+                js.iter()
+                    .copied()
+                    .filter(|&j| d.who.matches(&current[j].party))
+                    .collect()
+            })
+            .unwrap_or_default();
         match candidates.as_slice() {
             [] => matched.push(None),
             [j] => {
