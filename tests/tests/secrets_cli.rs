@@ -126,6 +126,8 @@ async fn an_error_path_at_trace_level_leaks_no_secret() {
             .env("RUST_LOG", "trace")
             .env("ALTINN_CONFIG", dir.join("none.toml"))
             .env("ALTINN_ENV", "local")
+            // The retired API's error paths; `secrets_altinn3.rs` covers Altinn 3.
+            .env("ALTINN_PLATFORM", "altinn2")
             .env("MASKINPORTEN_URL", server.issuer())
             .env("MASKINPORTEN_CLIENT_ID", demo::CLIENT_ID)
             .env("MASKINPORTEN_KEY", &key)
