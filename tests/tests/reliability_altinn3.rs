@@ -23,13 +23,17 @@ use std::{
     time::Duration,
 };
 
-use e2e_common::{ALTINN3_SCOPES, settings3};
+use e2e_common::{
+    ALTINN3_SCOPES,
+    bulk::{Op, Report},
+    settings3,
+};
 use tilgang::{
     Backend,
-    access::{AccessError, AccessManager, package, person_query, resource_right},
+    access::{AccessManager, package, person_query, resource_right},
     domain::{Fnr, Grantable, PartyRef},
     maskinporten::OutagePolicy,
-    ports::{AltinnTokenSource, ErrorKind, RetryPolicy},
+    ports::{AltinnTokenSource, RetryPolicy},
 };
 use tilgang_mock::{
     FaultRule, Faults, MockServer, World, demo,
@@ -40,8 +44,6 @@ use tilgang_mock::{
 };
 
 const LAST_NAME: &str = "TREBULK";
-/// How many times the driver runs one person's operation before giving up on transient errors.
-const MAX_RUNS_PER_PERSON: u32 = 12;
 
 /// Short backoffs: the faults answer `Retry-After: 0`, and the suite must stay fast.
 const FAST_RETRY: RetryPolicy = RetryPolicy {
@@ -168,64 +170,25 @@ fn taken_back() -> Vec<Grantable> {
     ]
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Grant,
-    Revoke,
-}
-
-/// What a bulk run did.
-#[derive(Debug, Default)]
-struct Report {
-    /// Indexes of the persons whose operation completed.
-    done: Vec<usize>,
-    /// The person the run stopped at, and why.
-    stopped: Option<(usize, AccessError)>,
-    /// Indexes of the persons never reached.
-    not_done: Vec<usize>,
-    /// Transient failures the driver absorbed by running a person again.
-    reruns: u32,
-}
-
-/// Runs `op` for each person in order. A transient failure runs the person again (the use
-/// cases are idempotent); anything else, or too many runs, stops the run with a report.
-/// `after_each` is called with the number of persons done, for the tests' mid-run events.
+/// The shared driver over this suite's persons and accesses.
 async fn bulk(
     access: &AccessManager,
     people: &[(usize, &Generated)],
     op: Op,
-    mut after_each: impl AsyncFnMut(usize),
+    after_each: impl AsyncFnMut(usize),
 ) -> Report {
-    let mut report = Report::default();
-    let org = org();
-    for (pos, (idx, g)) in people.iter().enumerate() {
-        let query = person_query(&g.person.ssn, &g.person.last_name).expect("valid query");
-        let mut runs = 0;
-        let outcome = loop {
-            runs += 1;
-            let result = match op {
-                Op::Grant => access.grant(&org, &query, &everything()).await.map(|_| ()),
-                Op::Revoke => access.revoke(&org, &query, &taken_back()).await.map(|_| ()),
-            };
-            match result {
-                Ok(()) => break Ok(()),
-                Err(e) if e.kind() == ErrorKind::Transient && runs < MAX_RUNS_PER_PERSON => {
-                    report.reruns += 1;
-                }
-                Err(e) => break Err(e),
-            }
-        };
-        match outcome {
-            Ok(()) => report.done.push(*idx),
-            Err(e) => {
-                report.stopped = Some((*idx, e));
-                report.not_done = people[pos..].iter().map(|(i, _)| *i).collect();
-                return report;
-            }
-        }
-        after_each(report.done.len()).await;
-    }
-    report
+    let queries: Vec<_> = people
+        .iter()
+        .map(|(i, g)| {
+            let query = person_query(&g.person.ssn, &g.person.last_name).expect("valid query");
+            (*i, query)
+        })
+        .collect();
+    let what = match op {
+        Op::Grant => everything(),
+        Op::Revoke => taken_back(),
+    };
+    e2e_common::bulk::bulk(access, &org(), &queries, op, &what, after_each).await
 }
 
 /// What a person holds from the demo organisation in the mock's world: the number of

@@ -15,13 +15,16 @@ mod e2e_common;
 
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
-use e2e_common::As;
+use e2e_common::{
+    As,
+    bulk::{Op, Report},
+};
 use tilgang::{
     Backend,
-    access::{AccessError, AccessManager, person_query, service_right},
+    access::{AccessManager, person_query, service_right},
     domain::{Fnr, FnrKind, Grantable, PartyRef},
     maskinporten::OutagePolicy,
-    ports::{AltinnTokenSource, ErrorKind, RetryPolicy},
+    ports::{AltinnTokenSource, RetryPolicy},
 };
 use tilgang_mock::{
     FaultRule, Faults, MockServer, World, demo,
@@ -29,8 +32,6 @@ use tilgang_mock::{
 };
 
 const LAST_NAME: &str = "BULKESEN";
-/// How many times the driver runs one person's operation before giving up on transient errors.
-const MAX_RUNS_PER_PERSON: u32 = 12;
 
 /// Short backoffs: the faults answer `Retry-After: 0`, and the suite must stay fast.
 const FAST_RETRY: RetryPolicy = RetryPolicy {
@@ -105,67 +106,25 @@ fn revoked_rights() -> Vec<Grantable> {
     all_rights()[..2].to_vec()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Grant,
-    Revoke,
-}
-
-/// What a bulk run did.
-#[derive(Debug, Default)]
-struct Report {
-    /// Indexes of the persons whose operation completed.
-    done: Vec<usize>,
-    /// The person the run stopped at, and why.
-    stopped: Option<(usize, AccessError)>,
-    /// Indexes of the persons never reached.
-    not_done: Vec<usize>,
-    /// Transient failures the driver absorbed by running a person again.
-    reruns: u32,
-}
-
-/// Runs `op` for each person in order. A transient failure runs the person again (the use
-/// cases are idempotent); anything else, or too many runs, stops the run with a report.
-/// `after_each` is called with the number of persons done, for the tests' mid-run events.
+/// The shared driver over this suite's persons and rights.
 async fn bulk(
     access: &AccessManager,
     people: &[(usize, &Person)],
     op: Op,
-    mut after_each: impl AsyncFnMut(usize),
+    after_each: impl AsyncFnMut(usize),
 ) -> Report {
-    let mut report = Report::default();
-    let org = org();
-    for (pos, (idx, person)) in people.iter().enumerate() {
-        let query = person_query(&person.ssn, &person.last_name).expect("valid query");
-        let mut runs = 0;
-        let outcome = loop {
-            runs += 1;
-            let result = match op {
-                Op::Grant => access.grant(&org, &query, &all_rights()).await.map(|_| ()),
-                Op::Revoke => access
-                    .revoke(&org, &query, &revoked_rights())
-                    .await
-                    .map(|_| ()),
-            };
-            match result {
-                Ok(()) => break Ok(()),
-                Err(e) if e.kind() == ErrorKind::Transient && runs < MAX_RUNS_PER_PERSON => {
-                    report.reruns += 1;
-                }
-                Err(e) => break Err(e),
-            }
-        };
-        match outcome {
-            Ok(()) => report.done.push(*idx),
-            Err(e) => {
-                report.stopped = Some((*idx, e));
-                report.not_done = people[pos..].iter().map(|(i, _)| *i).collect();
-                return report;
-            }
-        }
-        after_each(report.done.len()).await;
-    }
-    report
+    let queries: Vec<_> = people
+        .iter()
+        .map(|(i, p)| {
+            let query = person_query(&p.ssn, &p.last_name).expect("valid query");
+            (*i, query)
+        })
+        .collect();
+    let what = match op {
+        Op::Grant => all_rights(),
+        Op::Revoke => revoked_rights(),
+    };
+    e2e_common::bulk::bulk(access, &org(), &queries, op, &what, after_each).await
 }
 
 /// The (service, edition, action, source) rights `ssn` holds from the demo organisation.

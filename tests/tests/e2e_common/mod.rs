@@ -3,6 +3,8 @@
 // Each test file compiles this module on its own and uses a different part of it.
 #![allow(dead_code)]
 
+pub(crate) mod bulk;
+
 use std::sync::Arc;
 
 use tilgang::{
