@@ -12,6 +12,7 @@
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
+use crate::check::{AccessPackageDtoCheck, ExternalResourceRightDto, ResourceCheckDto};
 use crate::connection::{
     AssignmentDto, AssignmentPackageDto, ConnectionDto, PackagePermissionDto, PersonInput,
     ResourcePermissionDto, RightKeyListDto, RolePermissionDto, SimplifiedConnectionDto,
@@ -20,7 +21,6 @@ use crate::envelope::PaginatedResult;
 use crate::meta::{AreaDto, AreaGroupDto, PackageDto, SearchObject};
 use crate::party::AuthorizedPartyDto;
 use crate::problem::ProblemDetails;
-use crate::resource::{AccessPackageDtoCheck, ExternalResourceRightDto, ResourceCheckDto};
 use crate::systemregister::{
     CreateRequestSystemUser, RegisterSystemRequest, RegisteredSystemResponse,
     RequestSystemResponse, SystemUserExternalDto,

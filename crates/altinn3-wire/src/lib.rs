@@ -28,6 +28,7 @@
 //! A fødselsnummer never prints in full through `Debug` (see [`mask_ssn`]).
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod codec;
 pub mod connection;
 pub mod envelope;
@@ -38,6 +39,7 @@ pub mod resource;
 pub mod systemregister;
 mod util;
 
+pub use check::{AccessPackageDtoCheck, ExternalResourceRightDto, ResourceCheckDto, RightCheckDto};
 pub use codec::DecodeError;
 pub use connection::{
     AccessPackageDto, AccessReason, AccessReasonItem, AssignmentDto, AssignmentPackageDto,
@@ -49,8 +51,5 @@ pub use party::{
     AuthorizedPartyDto, AuthorizedPartyType, CompactEntityDto, EntityType, EntityVariant,
 };
 pub use problem::{ProblemDetails, ValidationErrorItem, ValidationRegistry};
-pub use resource::{
-    AccessPackageDtoCheck, ExternalResourceRightDto, ProviderDto, ResourceCheckDto, ResourceDto,
-    RightCheckDto, RightDto, RoleDto,
-};
+pub use resource::{ProviderDto, ResourceDto, RightDto, RoleDto};
 pub use util::{AlwaysNull, mask_ssn};

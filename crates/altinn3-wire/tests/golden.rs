@@ -11,6 +11,9 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 use uuid::{Uuid, uuid};
 
+use tilgang_altinn3_wire::check::{
+    AccessPackageDtoCheck, DelegationCheckReasonCode, ExternalResourceRightDto, ResourceCheckDto,
+};
 use tilgang_altinn3_wire::codec::{self, DecodeError};
 use tilgang_altinn3_wire::connection::{
     AccessReason, AccessReasonItem, AssignmentDto, AssignmentPackageDto, ConnectionDto,
@@ -23,9 +26,6 @@ use tilgang_altinn3_wire::party::{
 };
 use tilgang_altinn3_wire::problem::{
     ProblemDetails, ValidationErrorItem, ValidationRegistry, problem_code,
-};
-use tilgang_altinn3_wire::resource::{
-    AccessPackageDtoCheck, DelegationCheckReasonCode, ExternalResourceRightDto, ResourceCheckDto,
 };
 
 const ORG: Uuid = uuid!("3f1e2d4c-5b6a-4978-8c9d-0e1f2a3b4c5d");
@@ -306,7 +306,7 @@ fn x06_package_delegation_check() {
     );
     assert_eq!(
         page.data[1].reasons,
-        [tilgang_altinn3_wire::resource::AccessPackageCheckReason::described("NoAccess")]
+        [tilgang_altinn3_wire::check::AccessPackageCheckReason::described("NoAccess")]
     );
 }
 

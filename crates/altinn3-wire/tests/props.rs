@@ -15,6 +15,10 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use tilgang_altinn3_wire::check::{
+    AccessPackageCheckReason, AccessPackageDtoCheck, DelegationCheckReasonCode,
+    ExternalResourceRightDto, ResourceCheckDto, RightCheckDto, RightPermission,
+};
 use tilgang_altinn3_wire::codec;
 use tilgang_altinn3_wire::connection::{
     ACCESS_REASONS, AccessPackageDto, AccessReason, AccessReasonItem, AssignmentDto,
@@ -30,9 +34,7 @@ use tilgang_altinn3_wire::party::{
 };
 use tilgang_altinn3_wire::problem::{ProblemDetails, ValidationErrorItem};
 use tilgang_altinn3_wire::resource::{
-    AccessPackageCheckReason, AccessPackageDtoCheck, AttributeDto, DelegationCheckReasonCode,
-    ExternalResourceRightDto, ProviderDto, ProviderTypeDto, ResourceCheckDto, ResourceDto,
-    ResourceTypeDto, RightCheckDto, RightDto, RightPermission, RoleDto,
+    AttributeDto, ProviderDto, ProviderTypeDto, ResourceDto, ResourceTypeDto, RightDto, RoleDto,
 };
 use tilgang_altinn3_wire::systemregister::{
     AccessPackage, AttributePair, CreateRequestSystemUser, RegisterSystemRequest,

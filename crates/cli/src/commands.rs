@@ -36,33 +36,10 @@ pub(crate) async fn run(mut cli: Cli) -> anyhow::Result<()> {
     }
     let env_lookup = |name: &str| std::env::var(name).ok();
     let env: EnvLookup<'_> = &env_lookup;
-    match &cli.command {
-        Command::Demo { onboarding } => {
-            // The demo needs no configuration; only the platform is read, from the flag or
-            // the environment.
-            let platform = cli
-                .settings
-                .get(Setting::Platform)
-                .map(str::to_owned)
-                .or_else(|| env("ALTINN_PLATFORM"));
-            let platform = match platform.as_deref().map(str::trim) {
-                None | Some("altinn3") | Some("3") => Platform::Altinn3,
-                Some("altinn2") | Some("2") => Platform::Altinn2,
-                Some(other) => {
-                    return Err(ConfigError::Other(format!(
-                        "invalid platform {other:?}: use altinn3 or altinn2"
-                    ))
-                    .into());
-                }
-            };
-            return crate::demo::run(format, platform, *onboarding).await;
-        }
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(*shell, &mut cmd, "altinn", &mut std::io::stdout());
-            return Ok(());
-        }
-        _ => {}
+    if let Command::Completions { shell } = &cli.command {
+        let mut cmd = Cli::command();
+        clap_complete::generate(*shell, &mut cmd, "altinn", &mut std::io::stdout());
+        return Ok(());
     }
     let config = Config::resolve(&Inputs {
         flags: &cli.settings,
@@ -186,6 +163,7 @@ async fn run_with(
         Command::Plan(args) => crate::ascode::plan(config, env, args, format).await,
         Command::Apply(args) => crate::ascode::apply(config, env, args, format).await,
         Command::Export => crate::ascode::export(config, env).await,
+        // Dispatched before configuration is resolved (`main::dispatch`, `run`).
         Command::Demo { .. } | Command::Completions { .. } => Ok(()),
     }
 }

@@ -23,6 +23,23 @@ use crate::{
     wiring::{self, Platform},
 };
 
+/// The platform the demo runs on. The demo needs no configuration; only the platform is
+/// read, from the flag or the environment.
+pub(crate) fn platform(settings: &crate::cli::SettingsArgs) -> anyhow::Result<Platform> {
+    let platform = settings
+        .get(crate::config::Setting::Platform)
+        .map(str::to_owned)
+        .or_else(|| std::env::var("ALTINN_PLATFORM").ok());
+    match platform.as_deref().map(str::trim) {
+        None | Some("altinn3") | Some("3") => Ok(Platform::Altinn3),
+        Some("altinn2") | Some("2") => Ok(Platform::Altinn2),
+        Some(other) => Err(crate::config::ConfigError::Other(format!(
+            "invalid platform {other:?}: use altinn3 or altinn2"
+        ))
+        .into()),
+    }
+}
+
 /// Runs the demo and prints every step.
 pub(crate) async fn run(
     format: OutputFormat,

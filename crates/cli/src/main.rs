@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A command that chose its exit status has already printed its result.
@@ -49,6 +49,16 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The demo runs on its own built-in mock and needs no configuration; every other command
+/// goes through `commands`.
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let cli::Command::Demo { onboarding } = &cli.command {
+        let platform = demo::platform(&cli.settings)?;
+        return demo::run(cli.output, platform, *onboarding).await;
+    }
+    commands::run(cli).await
 }
 
 /// Logs go to stderr, so stdout stays clean for `--output json`. Without `--verbose` only
