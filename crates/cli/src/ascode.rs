@@ -37,8 +37,8 @@ use tilgang::{
 };
 
 use crate::{
-    cli::OutputFormat,
     config::{Config, ConfigError, EnvLookup},
+    output::OutputFormat,
     output::{self, Render},
     wiring::{self, Need},
 };

@@ -4,12 +4,13 @@
 //! plain `Option`s here: the environment, the profile file and the built-in environment
 //! defaults are layered in `config`, which also remembers where each value came from.
 
-use std::collections::BTreeMap;
-
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::config::{SETTINGS, Setting};
+use crate::{config::SettingsArgs, output::OutputFormat};
+
+/// The default `--timeout` of `systemuser status --wait`, in seconds.
+pub(crate) const DEFAULT_WAIT_SECS: u64 = 600;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -58,155 +59,6 @@ pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
-}
-
-/// The output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum OutputFormat {
-    /// Human-readable text and tables.
-    Text,
-    /// One JSON document on stdout.
-    Json,
-}
-
-/// The built-in environments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum EnvName {
-    /// Maskinporten TEST and Altinn TT02.
-    Test,
-    /// Maskinporten and Altinn production.
-    Prod,
-    /// The mock server binary on this machine (`tilgang-mock`, default 127.0.0.1:8080), with
-    /// the demo world's credentials built in.
-    Local,
-}
-
-/// The settings flags: `--env`, `--profile` and `--config`, which say where settings come
-/// from, and one flag for every setting of [`SETTINGS`](crate::config::SETTINGS) that has
-/// one. Secrets have no flag on purpose: a flag ends up in shell history and in the process
-/// list.
-///
-/// The per-setting flags are generated from the settings table (this type implements clap's
-/// `Args` by hand), so a setting is declared in one place only.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SettingsArgs {
-    /// Built-in environment defaults.
-    pub(crate) env: Option<EnvName>,
-    /// Profile (a table) in the configuration file.
-    pub(crate) profile: Option<String>,
-    /// Configuration file.
-    pub(crate) config: Option<String>,
-    /// The settings given as flags.
-    values: BTreeMap<Setting, String>,
-}
-
-impl SettingsArgs {
-    /// The value of a setting's flag, if given.
-    pub(crate) fn get(&self, setting: Setting) -> Option<&str> {
-        self.values.get(&setting).map(String::as_str)
-    }
-
-    /// Sets a setting's flag, as if given on the command line (for tests and the demo).
-    #[cfg(test)]
-    pub(crate) fn set(&mut self, setting: Setting, value: &str) {
-        self.values.insert(setting, value.to_owned());
-    }
-
-    /// Forgets a setting's flag: `--resource` after `rights` names an Altinn 3 resource, not
-    /// the Maskinporten audience (which `MASKINPORTEN_RESOURCE` and the profile still set).
-    pub(crate) fn forget(&mut self, setting: Setting) {
-        self.values.remove(&setting);
-    }
-}
-
-const ENV_ARG: &str = "env";
-const PROFILE_ARG: &str = "profile";
-const CONFIG_ARG: &str = "config";
-
-impl clap::FromArgMatches for SettingsArgs {
-    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = SettingsArgs::default();
-        args.update_from_arg_matches(matches)?;
-        Ok(args)
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        if let Some(env) = matches.get_one::<EnvName>(ENV_ARG) {
-            self.env = Some(*env);
-        }
-        if let Some(profile) = matches.get_one::<String>(PROFILE_ARG) {
-            self.profile = Some(profile.clone());
-        }
-        if let Some(config) = matches.get_one::<String>(CONFIG_ARG) {
-            self.config = Some(config.clone());
-        }
-        for def in SETTINGS.iter().filter(|d| d.flag.is_some()) {
-            if let Some(value) = matches.get_one::<String>(def.key) {
-                self.values.insert(def.setting, value.clone());
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Args for SettingsArgs {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        let cmd = cmd
-            .arg(
-                clap::Arg::new(ENV_ARG)
-                    .long("env")
-                    .global(true)
-                    .value_parser(clap::builder::EnumValueParser::<EnvName>::new())
-                    .help("Built-in environment defaults [env: ALTINN_ENV] [default: test]")
-                    .help_heading("Configuration"),
-            )
-            .arg(
-                clap::Arg::new(PROFILE_ARG)
-                    .long("profile")
-                    .global(true)
-                    .value_name("NAME")
-                    .help(
-                        "Profile (a table) in the configuration file [env: ALTINN_PROFILE] \
-                         [default: default]",
-                    )
-                    .help_heading("Configuration"),
-            )
-            .arg(
-                clap::Arg::new(CONFIG_ARG)
-                    .long("config")
-                    .global(true)
-                    .value_name("FILE")
-                    .help(
-                        "Configuration file [env: ALTINN_CONFIG] [default: config.toml in the \
-                         platform config directory]",
-                    )
-                    .help_heading("Configuration"),
-            );
-        SETTINGS.iter().fold(cmd, |cmd, def| {
-            let Some(flag) = def.flag else {
-                return cmd;
-            };
-            let mut help = def.help.to_owned();
-            if let Some(env) = def.env {
-                help.push_str(&format!(" [env: {env}]"));
-            }
-            if let Some(all) = def.defaults.all {
-                help.push_str(&format!(" [default: {all}]"));
-            }
-            cmd.arg(
-                clap::Arg::new(def.key)
-                    .long(flag)
-                    .global(true)
-                    .value_name(def.value_name)
-                    .help(help)
-                    .help_heading(def.heading),
-            )
-        })
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Self::augment_args(cmd)
-    }
 }
 
 /// The subcommands.
@@ -383,7 +235,7 @@ pub(crate) enum SystemuserCommand {
         #[arg(long)]
         wait: bool,
         /// How long `--wait` waits, in seconds.
-        #[arg(long = "timeout", value_name = "SECS", default_value_t = crate::onboarding::DEFAULT_WAIT_SECS)]
+        #[arg(long = "timeout", value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
         timeout_secs: u64,
     },
     /// The system users of the system, per customer.
@@ -444,6 +296,7 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
+    use crate::config::{EnvName, Setting};
 
     #[test]
     fn command_tree_is_consistent() {

@@ -18,11 +18,13 @@ use tilgang::{
 
 use crate::{
     cli::{
-        Cli, Command, HolderArgs, OutputFormat, PackagesCommand, ReporteeArgs, RightholdersCommand,
-        RightsArgs, RightsCommand,
+        Cli, Command, HolderArgs, PackagesCommand, ReporteeArgs, RightholdersCommand, RightsArgs,
+        RightsCommand,
     },
     config::{Config, ConfigError, EnvLookup, Inputs, Setting, platform_config_file},
-    output::{self, ExchangeOutput, PackagesOutput, PartiesOutput, PartyOutput, TokenOutput},
+    output::{
+        self, ExchangeOutput, OutputFormat, PackagesOutput, PartiesOutput, PartyOutput, TokenOutput,
+    },
     wiring::{self, Need, Platform},
 };
 

@@ -17,15 +17,15 @@ use tilgang::{
 use tilgang_mock::{MockServer, demo};
 
 use crate::{
-    cli::OutputFormat,
     commands::{self, RightsInput},
+    output::OutputFormat,
     output::{self, DemoOutput, DemoStep, Render},
     wiring::{self, Platform},
 };
 
 /// The platform the demo runs on. The demo needs no configuration; only the platform is
 /// read, from the flag or the environment.
-pub(crate) fn platform(settings: &crate::cli::SettingsArgs) -> anyhow::Result<Platform> {
+pub(crate) fn platform(settings: &crate::config::SettingsArgs) -> anyhow::Result<Platform> {
     let platform = settings
         .get(crate::config::Setting::Platform)
         .map(str::to_owned)

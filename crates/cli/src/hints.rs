@@ -8,7 +8,7 @@ use std::fmt;
 
 use tilgang::ports::{AltinnError, Delivery, TokenError};
 
-use crate::{cli::EnvName, config::Config};
+use crate::config::{Config, EnvName};
 
 /// A hint attached to an error.
 #[derive(Debug)]

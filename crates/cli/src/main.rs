@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tilgang::ports::ErrorKind;
 
-use crate::cli::{Cli, OutputFormat};
+use crate::{cli::Cli, output::OutputFormat};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

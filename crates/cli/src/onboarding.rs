@@ -18,13 +18,11 @@ use tilgang::{
 };
 
 use crate::{
-    cli::{OutputFormat, SystemCommand, SystemuserCommand},
+    cli::{SystemCommand, SystemuserCommand},
     config::{Config, ConfigError, Setting},
-    output::{self, Render, Table},
+    output::{self, OutputFormat, Render, Table},
 };
 
-/// The longest `--wait` waits by default.
-const DEFAULT_WAIT: Duration = Duration::from_secs(600);
 /// The first pause between polls; it doubles up to [`MAX_POLL`].
 const FIRST_POLL: Duration = Duration::from_secs(2);
 /// The longest pause between polls.
@@ -256,9 +254,6 @@ async fn wait_for_decision(
     spinner.finish_and_clear();
     Ok(request)
 }
-
-/// The default `--timeout` of `--wait`, in seconds.
-pub(crate) const DEFAULT_WAIT_SECS: u64 = DEFAULT_WAIT.as_secs();
 
 #[derive(Debug, Serialize)]
 struct Registered {

@@ -20,7 +20,7 @@ use tilgang::{
     maskinporten::SystemUserClaim,
 };
 
-use crate::cli::OutputFormat;
+use clap::ValueEnum;
 
 /// A result that can be printed.
 pub(crate) trait Render: Serialize {
@@ -599,6 +599,15 @@ pub(crate) struct ErrorOutput {
     pub(crate) hint: Option<String>,
     /// The exit code.
     pub(crate) exit_code: u8,
+}
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Human-readable text and tables.
+    Text,
+    /// One JSON document on stdout.
+    Json,
 }
 
 #[cfg(test)]

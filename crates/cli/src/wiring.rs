@@ -18,10 +18,9 @@ use tilgang::{
 };
 use url::Url;
 
-use crate::cli::EnvName;
 use crate::config::{
     ALTINN2_SCOPE, ALTINN3_SCOPES, Config, ConfigError, ENTERPRISE_PASSWORD_ENV, EnvLookup,
-    Setting, Source,
+    EnvName, Setting, Source,
 };
 
 /// Which Altinn API manages access.
